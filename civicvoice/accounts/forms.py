@@ -1,0 +1,85 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from ..forms import ascii_digits, phone_number, strip
+from . import passwords
+
+LANGUAGE_CHOICES = [("ar", "العربية"), ("en", "English")]
+
+
+def _email_field(label=_l("Email address")):
+    return EmailField(label, filters=[strip], validators=[
+        InputRequired(_l("Enter your email address.")),
+        Length(max=254),
+        Email(_l("Enter an email address like name@example.org."), check_deliverability=False),
+    ])
+
+
+class _NewPasswordMixin:
+    def _password_problems(self, field, email="", name=""):
+        problems = passwords.problems(field.data or "", email=email, name=name)
+        if problems:
+            raise ValidationError(problems[0])
+
+
+class RegisterForm(_NewPasswordMixin, FlaskForm):
+    display_name = StringField(_l("Your name"), filters=[strip], validators=[
+        InputRequired(_l("Enter your name.")), Length(max=80)])
+    email = _email_field()
+    phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
+                        validators=[Optional(), Length(max=32), phone_number])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password."))])
+
+    def validate_password(self, field):
+        self._password_problems(field, email=self.email.data or "", name=self.display_name.data or "")
+
+
+class LoginForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Remember me on this device"))
+    next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    email = _email_field()
+
+
+class ResetForm(_NewPasswordMixin, FlaskForm):
+    password = PasswordField(_l("New password"), validators=[InputRequired(_l("Choose a password."))])
+
+    def validate_password(self, field):
+        self._password_problems(field)
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Your name"), filters=[strip], validators=[
+        InputRequired(_l("Enter your name.")), Length(max=80)])
+    phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
+                        validators=[Optional(), Length(max=32), phone_number])
+    locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="ar")
+    digits = RadioField(_l("Digits on Arabic pages"), default="arab", choices=[
+        ("arab", _l("Arabic-Indic (١٢٣)")), ("latn", _l("Latin (123)"))])
+    show_name_publicly = BooleanField(_l("Show my name publicly (otherwise others see \"a resident\")"))
+
+
+class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your password."))])
+    new_password = PasswordField(_l("New password"), validators=[InputRequired(_l("Choose a password."))])
+
+    def validate_new_password(self, field):
+        self._password_problems(field)
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"),
+                             validators=[InputRequired(_l("Enter your password."))])
+    confirm = BooleanField(_l("I understand that my account and personal data will be erased"),
+                           validators=[InputRequired(_l("Tick the box to confirm."))])
+
+
+class LanguageForm(FlaskForm):
+    locale = HiddenField(validators=[InputRequired()])
+    next = HiddenField()

@@ -1,0 +1,203 @@
+from flask import Blueprint, current_app, flash, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import permissions
+from ..errors import InvalidInput
+from ..i18n import language
+from ..extensions import db, limiter
+from ..forms import ActionForm
+from ..redirects import safe_next, see_other
+from . import services
+from .forms import (ChangePasswordForm, DeleteAccountForm, LanguageForm, LoginForm, ProfileForm, RegisterForm,
+                    ResetForm, ResetRequestForm)
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_key() -> str:
+    """Failed sign-ins are counted per mailbox, whichever address they come from."""
+    email = (request.form.get("email") or "").strip()
+    return "login:" + (services.email_key(email) if "@" in email else email.casefold())
+
+
+def _failed(response) -> bool:
+    return response.status_code != 303
+
+
+def _mail_form_limit():
+    return current_app.config["MAIL_FORM_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_mail_form_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        services.register(form.display_name.data, form.email.data, form.password.data, phone=form.phone.data,
+                          locale=language())
+        db.session.commit()
+        session["registered_email"] = form.email.data
+        return see_other(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/register/check-email")
+def check_email():
+    return render_template("accounts/check_email.html", email=session.get("registered_email"))
+
+
+@bp.route("/account/verify/<token>")
+def verify_email(token):
+    return render_template("accounts/verify_confirm.html", token=token, form=ActionForm())
+
+
+@bp.post("/account/verify/<token>")
+def verify_email_confirm(token):
+    # A POST, not the GET: mail scanners that prefetch links must not consume the token.
+    # (CSRFProtect checks the token of every POST before any view runs.)
+    try:
+        services.verify_email(token)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return see_other(url_for("accounts.login"))
+    db.session.commit()
+    flash(_("Thank you: your email address is verified."), "success")
+    return see_other(url_for("communities.index") if current_user.is_authenticated else url_for("accounts.login"))
+
+
+@bp.post("/account/verify/resend")
+@login_required
+@limiter.limit(_mail_form_limit)
+def resend_verification():
+    if services.resend_verification(current_user):
+        flash(_("We sent a new verification link to your email address."), "success")
+    db.session.commit()
+    return see_other(url_for("accounts.profile"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_key, methods=["POST"],
+               deduct_when=_failed)
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The email address or password is not correct."))
+        else:
+            locale = session.get("locale")
+            session.clear()  # a fresh session at sign-in (no fixation)
+            login_user(user, remember=form.remember.data)
+            if locale and locale != user.locale:
+                services.set_locale(user, locale)
+                db.session.commit()
+            return see_other(safe_next(form.next.data))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    locale = current_user.locale if current_user.is_authenticated else session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are signed out."), "success")
+    return see_other(url_for("communities.index"))
+
+
+@bp.route("/account/reset", methods=["GET", "POST"])
+@limiter.limit(_mail_form_limit, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    if not services.reset_token_valid(token):
+        flash(_("This reset link is invalid or has expired. Ask for a new one."), "error")
+        return see_other(url_for("accounts.reset_request"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash(_("Your password was changed. Sign in with the new one."), "success")
+        return see_other(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    from ..communities.services import memberships_of
+
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        permissions.require(permissions.can_edit_profile(current_user, current_user))
+        services.update_profile(current_user, display_name=form.display_name.data, phone=form.phone.data,
+                                locale=form.locale.data, digits=form.digits.data,
+                                show_name_publicly=form.show_name_publicly.data)
+        db.session.commit()
+        session["locale"] = current_user.locale
+        flash(_("Your profile was saved."), "success")
+        return see_other(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, password_form=ChangePasswordForm(),
+                           memberships=memberships_of(current_user), action_form=ActionForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.current_password.errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session version changed: keep this device signed in
+            flash(_("Your password was changed. Other devices were signed out."), "success")
+            return see_other(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    permissions.require(permissions.can_delete_account(current_user, current_user))
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user, form.password.data)
+        except InvalidInput as error:
+            db.session.rollback()
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your account was deleted. Thank you for taking part."), "success")
+            return see_other(url_for("communities.index"))
+    return render_template("accounts/delete.html", form=form)
+
+
+@bp.post("/language")
+def set_language():
+    form = LanguageForm()
+    if form.validate_on_submit() and form.locale.data in current_app.config["LANGUAGES"]:
+        session["locale"] = form.locale.data
+        if current_user.is_authenticated:
+            services.set_locale(current_user, form.locale.data)
+            db.session.commit()
+    return see_other(safe_next(form.next.data))

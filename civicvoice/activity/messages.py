@@ -1,0 +1,29 @@
+"""How each kind of event reads in a notification, in the reader's language."""
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+
+def _bdi(value) -> Markup:
+    return Markup("<bdi>%s</bdi>") % escape(value)
+
+
+def describe(event) -> Markup:
+    """A sentence for `event`; names are isolated with <bdi> so mixed scripts read right."""
+    data = event.data or {}
+    community = _bdi(data.get("community_name", ""))
+    texts = {
+        "membership.requested": lambda: _("%(name)s asked to join %(community)s.",
+                                           name=_bdi(data.get("name", "")), community=community),
+        "membership.approved": lambda: _("Your request to join %(community)s was approved.", community=community),
+        "membership.declined": lambda: _("Your request to join %(community)s was declined.", community=community),
+        "committee.appointed": lambda: _("You were appointed to the committee of %(community)s.",
+                                         community=community),
+        "committee.removed": lambda: _("You are no longer on the committee of %(community)s.",
+                                       community=community),
+        "identity.verified_in_person": lambda: _("The committee of %(community)s verified your identity in person.",
+                                                 community=community),
+        "council.staff_added": lambda: _("You now have access to the inbox of %(council)s.",
+                                         council=_bdi(data.get("council", ""))),
+    }
+    text = texts.get(event.verb)
+    return Markup(text()) if text else Markup(escape(_("Something happened that concerns you.")))

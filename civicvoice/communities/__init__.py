@@ -1,0 +1,1 @@
+"""Communities: neighbourhoods and villages, their centres, members, committee and the councils they address."""

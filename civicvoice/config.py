@@ -1,0 +1,121 @@
+"""Every setting with its default, overlaid from the environment."""
+import os
+import secrets
+from pathlib import Path
+
+WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development", "civicvoice"}
+
+
+class Config:
+    CIVICVOICE_ENV = "development"  # development | production | testing
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL: str | None = None
+
+    # Locales: Arabic first. Community time zones default to Damascus.
+    BABEL_DEFAULT_LOCALE = "ar"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Damascus"
+    LANGUAGES = ("ar", "en")
+
+    # Cookies and sessions.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # also Secure on any request that arrived over HTTPS
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a slow phone may keep a form open for hours
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    TRUSTED_PROXIES = 0  # number of reverse proxies whose X-Forwarded-For is trusted
+
+    # Mail: "outbox" writes to the log and instance/outbox/; "smtp" sends; "memory" keeps a list (tests).
+    MAIL_BACKEND = "outbox"
+    MAIL_OUTBOX_DIR: str | None = None
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False
+    MAIL_DEFAULT_SENDER = "CivicVoice <no-reply@civicvoice.local>"
+
+    # Accounts.
+    PASSWORD_MIN_LENGTH = 10
+    PASSWORD_MAX_LENGTH = 256
+    EMAIL_TOKEN_MAX_AGE = 60 * 60 * 48
+    RESET_TOKEN_MAX_AGE = 60 * 60
+    INVITE_TOKEN_MAX_AGE = 60 * 60 * 24 * 14
+    # Domains whose mailboxes ignore dots in the local part (alias multiplication).
+    EMAIL_DOTLESS_DOMAINS = ("gmail.com", "googlemail.com")
+
+    # Rate limits (Flask-Limiter syntax). Memory storage unless REDIS_URL is set.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
+    LOGIN_LIMIT_PER_IP = "30 per minute"
+    MAIL_FORM_LIMIT = "5 per hour"  # register, reset and resend forms, per IP
+
+    PER_PAGE = 20
+    MAX_PER_PAGE = 50
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "civicvoice.db")
+    # psycopg 3 is the PostgreSQL driver; accept the usual short spellings.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: str) -> str:
+    """Read SECRET_KEY from the instance folder, creating it on first run."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load(app, test_config: dict | None) -> None:
+    """Fill app.config: defaults, then the environment, then test_config."""
+    app.config.from_object(Config)
+    env = os.environ
+    app.config["CIVICVOICE_ENV"] = env.get("CIVICVOICE_ENV", Config.CIVICVOICE_ENV)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
+    if env.get("REDIS_URL"):
+        app.config["REDIS_URL"] = env["REDIS_URL"]
+    for key in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+                "MAIL_OUTBOX_DIR"):
+        if env.get(key):
+            app.config[key] = env[key]
+    if env.get("MAIL_PORT"):
+        app.config["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if env.get("MAIL_USE_TLS"):
+        app.config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
+    if env.get("TRUSTED_PROXIES"):
+        app.config["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
+    if env.get("SESSION_COOKIE_SECURE"):
+        app.config["SESSION_COOKIE_SECURE"] = env["SESSION_COOKIE_SECURE"].lower() in ("1", "true", "yes")
+    app.config["SECRET_KEY"] = env.get("SECRET_KEY")
+    if test_config:
+        app.config.update(test_config)
+
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if not app.config.get("MAIL_OUTBOX_DIR"):
+        app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
+
+    if app.config["CIVICVOICE_ENV"] == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if key.lower() in WEAK_SECRET_KEYS or len(key) < 32:
+            raise RuntimeError("Refusing to start in production without a strong SECRET_KEY (32+ characters).")
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)

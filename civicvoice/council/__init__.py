@@ -1,0 +1,1 @@
+"""Councils: the local administrations that receive demands, and their staff accounts."""

@@ -1,0 +1,95 @@
+"""Demo data built through the services, so it obeys every rule real data does. Idempotent."""
+from sqlalchemy import select
+
+from .accounts import services as accounts
+from .communities import services as communities
+from .council import services as councils
+from .council.models import Council
+from .extensions import db
+
+DEMO_PASSWORD = "demo-password-2026"
+
+PEOPLE = [
+    # email, name, locale, admin
+    ("admin@civicvoice.example", "مدير الموقع", "ar", True),
+    ("salma@civicvoice.example", "سلمى الحسن", "ar", False),
+    ("omar@civicvoice.example", "عمر الخطيب", "ar", False),
+    ("layla@civicvoice.example", "ليلى Haddad", "en", False),
+    ("youssef@civicvoice.example", "يوسف العلي", "ar", False),
+    ("staff@civicvoice.example", "رنا الموظفة", "ar", False),
+]
+
+COMMUNITIES = [
+    {
+        "slug": "al-midan", "code": "MDN", "name": "حي الميدان", "is_open": True,
+        "description": "حي الميدان في دمشق: نعمل معاً على إصلاح المدرسة وشبكة المياه وخدمة كبار السن.",
+        "centres": [{
+            "name": "منارة الميدان المجتمعية", "address": "شارع الميدان الرئيسي، بجانب جامع الدقاق، دمشق",
+            "opening_hours": "من الأحد إلى الخميس، 9:00 – 15:00", "phone": "+963 11 123 4567",
+        }],
+        "committee": ["salma@civicvoice.example"],
+        "members": ["omar@civicvoice.example", "layla@civicvoice.example"],
+    },
+    {
+        "slug": "ain-al-fijeh", "code": "AFJ", "name": "قرية عين الفيجة", "is_open": False,
+        "description": "قرية في وادي بردى. الانضمام بموافقة اللجنة.",
+        "centres": [
+            {"name": "منارة عين الفيجة", "address": "ساحة القرية، قرب المدرسة الابتدائية",
+             "opening_hours": "السبت والثلاثاء، 10:00 – 13:00", "phone": None},
+            {"name": "نقطة دير مقرن", "address": "مبنى البلدية القديم", "opening_hours": "الأربعاء 16:00 – 18:00",
+             "phone": None},
+        ],
+        "committee": ["youssef@civicvoice.example"],
+        "members": ["omar@civicvoice.example"],
+    },
+]
+
+COUNCIL = {
+    "name": "مجلس مدينة دمشق", "jurisdiction": "محافظة دمشق", "contact_email": "diwan@damascus-council.example",
+    "postal_address": "ساحة المحافظة، دمشق، سوريا", "response_days": 30,
+}
+
+
+def load() -> int:
+    """Create what is missing; return how many records were created."""
+    created = 0
+    people = {}
+    for email, name, locale, admin in PEOPLE:
+        user = accounts.find_by_email(email)
+        if user is None:
+            user = accounts.create_user(email, name, DEMO_PASSWORD, admin=admin, locale=locale)
+            created += 1
+        people[email] = user
+    admin = people["admin@civicvoice.example"]
+
+    council = db.session.scalar(select(Council).where(Council.name == COUNCIL["name"]))
+    if council is None:
+        council = councils.create_council(admin, **COUNCIL)
+        created += 1
+    staff = people["staff@civicvoice.example"]
+    if councils.staff_membership(staff) is None:
+        # The demo skips the emailed invitation a real staff member would follow.
+        councils.add_staff(admin, council, staff, "responder")
+        created += 1
+
+    for spec in COMMUNITIES:
+        community = communities.by_slug(spec["slug"])
+        if community is None:
+            community = communities.create_community(
+                admin, name=spec["name"], slug=spec["slug"], code=spec["code"], description=spec["description"],
+                is_open=spec["is_open"])
+            for centre in spec["centres"]:
+                communities.add_centre(admin, community, **centre)
+            communities.link_councils(admin, community, [council])
+            created += 1
+        for email in spec["committee"]:
+            if communities.membership(community, people[email]) is None:
+                communities.appoint_first_committee(admin, community, people[email])
+                created += 1
+        for email in spec["members"]:
+            if communities.membership(community, people[email]) is None:
+                member = communities.join(people[email], community)
+                if member.status == "pending":
+                    communities.approve_request(people[spec["committee"][0]], member)
+                created += 1
+    return created

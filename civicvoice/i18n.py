@@ -1,0 +1,87 @@
+"""Locale selection, text direction, and Babel formatting with Arabic-Indic digits."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import force_locale, get_locale  # noqa: F401  (force_locale re-exported for emails/letters)
+from flask_login import current_user
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+TO_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def select_locale() -> str:
+    """The user's choice, then the session's, then the browser's, then Arabic."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language() -> str:
+    return str(get_locale().language) if get_locale() else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def direction(lang: str | None = None) -> str:
+    return "rtl" if (lang or language()) in RTL_LANGUAGES else "ltr"
+
+
+def _native_digits() -> bool:
+    """Arabic pages use Arabic-Indic digits unless the reader chose Latin digits in their profile."""
+    if language() != "ar":
+        return False
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.digits != "latn"
+    return not g.get("latin_digits", False)
+
+
+def localise_digits(text: str) -> str:
+    return text.translate(ARABIC_INDIC) if _native_digits() else text
+
+
+def to_ascii_digits(text: str) -> str:
+    """Normalise digits typed on an Arabic keyboard (phones, ids) to ASCII for storage."""
+    return text.translate(TO_ASCII_DIGITS)
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    return ZoneInfo(tz or current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def format_number(value) -> str:
+    return localise_digits(babel_numbers.format_decimal(value, locale=get_locale(), numbering_system="default"))
+
+
+def format_date(value: datetime, tz: str | None = None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone(tz)).date()
+    return localise_digits(babel_dates.format_date(value, format=format, locale=get_locale()))
+
+
+def format_datetime(value: datetime, tz: str | None = None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return localise_digits(
+        babel_dates.format_datetime(value, format=format, tzinfo=_zone(tz), locale=get_locale())
+    )
+
+
+def format_time(value, tz: str | None = None, format: str = "short") -> str:
+    return localise_digits(babel_dates.format_time(value, format=format, tzinfo=_zone(tz), locale=get_locale()))
+
+
+def init_app(app) -> None:
+    from .extensions import babel
+
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.filters.update(
+        number=format_number, date=format_date, datetime=format_datetime, time=format_time
+    )
+    app.jinja_env.globals.update(text_direction=direction, current_language=language)

@@ -1,0 +1,39 @@
+"""Background jobs: RQ on Redis when REDIS_URL is set, inline otherwise."""
+import logging
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "civicvoice"
+
+
+def _redis():
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def queue():
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=_redis())
+
+
+def run_later(func, *args, **kwargs) -> None:
+    """Run `func(*args, **kwargs)` in a worker when Redis is configured, else now.
+
+    `func` must be a module-level function: the RQ worker imports it by name and
+    runs it inside an application context (see `flask jobs worker`).
+    """
+    if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_INLINE"):
+        queue().enqueue(func, *args, **kwargs)
+        return
+    func(*args, **kwargs)
+
+
+def work(burst: bool = False) -> None:
+    """Process queued jobs in this process (inside the current app context)."""
+    from rq import SimpleWorker
+
+    worker = SimpleWorker([queue()], connection=_redis())
+    worker.work(burst=burst, with_scheduler=False)

@@ -1,0 +1,160 @@
+"""Who may do what: every gate of the application, as small named predicates.
+
+Views call require(can_x(user, obj)); templates call can("x", obj). Nothing else decides.
+"""
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+
+
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _membership(user, community):
+    from .communities.models import Membership
+
+    if not _signed_in(user) or community is None:
+        return None
+    return db.session.scalar(
+        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
+    )
+
+
+def is_admin(user) -> bool:
+    return _signed_in(user) and user.is_admin
+
+
+def is_member(user, community) -> bool:
+    membership = _membership(user, community)
+    return membership is not None and membership.status == "active"
+
+
+def is_committee(user, community) -> bool:
+    membership = _membership(user, community)
+    return membership is not None and membership.status == "active" and membership.role == "committee"
+
+
+def has_pending_request(user, community) -> bool:
+    membership = _membership(user, community)
+    return membership is not None and membership.status == "pending"
+
+
+# Accounts ------------------------------------------------------------------------------------
+
+def can_edit_profile(user, target) -> bool:
+    return _signed_in(user) and user.id == target.id
+
+
+def can_delete_account(user, target) -> bool:
+    return can_edit_profile(user, target)
+
+
+def can_view_notifications(user) -> bool:
+    return _signed_in(user)
+
+
+# Site administration -------------------------------------------------------------------------
+
+def can_administer_site(user) -> bool:
+    return is_admin(user)
+
+
+def can_create_community(user) -> bool:
+    return is_admin(user)
+
+
+def can_create_council(user) -> bool:
+    return is_admin(user)
+
+
+def can_edit_council(user, council) -> bool:
+    return is_admin(user)
+
+
+def can_link_councils(user, community) -> bool:
+    return is_admin(user)
+
+
+# Communities ---------------------------------------------------------------------------------
+
+def can_join_community(user, community) -> bool:
+    return _signed_in(user) and _membership(user, community) is None
+
+
+def can_leave_community(user, community) -> bool:
+    return _membership(user, community) is not None
+
+
+def can_edit_community(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_manage_centres(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_review_membership_requests(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_view_member_list(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_appoint_committee(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_appoint_anyone(user, community) -> bool:
+    """Site administrators may appoint someone who is not yet a member (a new community's first committee)."""
+    return is_admin(user)
+
+
+def can_verify_in_person(user, community, target=None) -> bool:
+    """Committee members verify people of their own community, never themselves."""
+    if not (is_admin(user) or is_committee(user, community)):
+        return False
+    return target is None or (target.id != user.id and is_member(target, community))
+
+
+# Councils ------------------------------------------------------------------------------------
+
+def staff_role(user, council) -> str | None:
+    from .council.models import CouncilStaff
+
+    if not _signed_in(user) or council is None:
+        return None
+    return db.session.scalar(
+        select(CouncilStaff.role).where(CouncilStaff.user_id == user.id, CouncilStaff.council_id == council.id)
+    )
+
+
+def can_invite_council_staff(user, council) -> bool:
+    return is_admin(user) or staff_role(user, council) == "responder"
+
+
+def can_view_council_staff(user, council) -> bool:
+    return is_admin(user) or staff_role(user, council) is not None
+
+
+# The gate ------------------------------------------------------------------------------------
+
+def require(allowed: bool) -> None:
+    """Stop the request unless `allowed`: sign-in for visitors, 403 for everyone else."""
+    if allowed:
+        return
+    if not _signed_in(current_user):
+        abort(login_manager.unauthorized())
+    abort(403)
+
+
+def can(name: str, *args) -> bool:
+    """Template access to the predicates: {% if can("join_community", community) %}."""
+    return globals()[f"can_{name}"](current_user, *args)
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["can"] = can

@@ -1,0 +1,38 @@
+"""Sign-in sessions: Flask-Login wiring, revocable remember-me, and cookies Secure over HTTPS."""
+from flask import request
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import db, login_manager
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+@login_manager.user_loader
+def load_user(identifier: str):
+    """The id carries the account's session version: a password change or deletion signs out everywhere."""
+    from .accounts.models import User
+
+    user_id, _sep, version = identifier.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def init_app(app) -> None:
+    app.session_interface = SessionInterface()
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
