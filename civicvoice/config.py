@@ -38,6 +38,7 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "CivicVoice <no-reply@civicvoice.local>"
+    BASE_URL = "http://127.0.0.1:5000"  # for links in mail sent outside a request
 
     # Accounts.
     PASSWORD_MIN_LENGTH = 10
@@ -91,7 +92,7 @@ def load(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
     if env.get("REDIS_URL"):
         app.config["REDIS_URL"] = env["REDIS_URL"]
-    for key in ("MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+    for key in ("BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
                 "MAIL_OUTBOX_DIR"):
         if env.get(key):
             app.config[key] = env[key]

@@ -2,11 +2,12 @@
 import logging
 import smtplib
 import uuid
+from contextlib import nullcontext
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 
 from . import jobs
 from .database import after_commit
@@ -17,7 +18,10 @@ log = logging.getLogger(__name__)
 
 def send(to: str, subject_template: str, body_template: str, locale: str = "ar", **context) -> None:
     """Render a mail in the recipient's language and deliver it after the commit."""
-    with force_locale(locale):
+    # Outside a request (command line, jobs) links are built against BASE_URL.
+    request_context = nullcontext() if has_request_context() else current_app.test_request_context(
+        base_url=current_app.config["BASE_URL"])
+    with request_context, force_locale(locale):
         subject = render_template(subject_template, **context).strip()
         body = render_template(body_template, **context)
     message = {"to": to, "subject": subject, "body": body, "sender": current_app.config["MAIL_DEFAULT_SENDER"]}

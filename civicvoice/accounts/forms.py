@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, SelectChoice, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from ..forms import ascii_digits, phone_number, strip
 from . import passwords
 
-LANGUAGE_CHOICES = [("ar", "العربية"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("ar", "العربية", {"lang": "ar"}), SelectChoice("en", "English", {"lang": "en"})]
 
 
 def _email_field(label=_l("Email address")):
@@ -61,7 +61,7 @@ class ProfileForm(FlaskForm):
                         validators=[Optional(), Length(max=32), phone_number])
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="ar")
     digits = RadioField(_l("Digits on Arabic pages"), default="arab", choices=[
-        ("arab", _l("Arabic-Indic (١٢٣)")), ("latn", _l("Latin (123)"))])
+        SelectChoice("arab", _l("Arabic-Indic (١٢٣)")), SelectChoice("latn", _l("Latin (123)"))])
     show_name_publicly = BooleanField(_l("Show my name publicly (otherwise others see \"a resident\")"))
 
 

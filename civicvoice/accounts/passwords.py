@@ -7,7 +7,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 
-_hasher = PasswordHasher()
+
+
+def _hasher() -> PasswordHasher:
+    # argon2id with the library's defaults; tests configure cheaper parameters.
+    return PasswordHasher(**current_app.config.get("PASSWORD_HASH_PARAMS", {}))
 
 
 @lru_cache(maxsize=1)
@@ -34,14 +38,14 @@ def problems(password: str, email: str = "", name: str = "") -> list[str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
-        _hasher.hash(password)  # same cost whether or not the account exists
+        _hasher().hash(password)  # same cost whether or not the account exists
         return False
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False

@@ -166,7 +166,7 @@ def change_password():
             form.current_password.errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user)  # the session version changed: keep this device signed in
+            login_user(current_user._get_current_object())  # new session version: keep this device signed in
             flash(_("Your password was changed. Other devices were signed out."), "success")
             return see_other(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)

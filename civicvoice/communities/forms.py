@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 from zoneinfo import available_timezones
@@ -22,7 +22,7 @@ class CommunityForm(FlaskForm):
         description=_l("Starts the reference number of every letter, for example MDN/2026/7."))
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     is_open = BooleanField(_l("Anyone can join (otherwise the committee approves each request)"), default=True)
-    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in TIMEZONES], default="Asia/Damascus")
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(tz) for tz in TIMEZONES], default="Asia/Damascus")
 
 
 class CommunityEditForm(CommunityForm):

@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from .. import permissions
 from ..accounts import services as accounts
@@ -235,7 +236,7 @@ def councils(slug):
     permissions.require(permissions.can_link_councils(current_user, community))
     choices = all_councils()
     form = CouncilLinkForm(councils=[council.id for council in community.councils])
-    form.councils.choices = [(council.id, council.name) for council in choices]
+    form.councils.choices = [SelectChoice(council.id, council.name) for council in choices]
     if form.validate_on_submit():
         chosen = [council for council in choices if council.id in form.councils.data]
         services.link_councils(current_user, community, chosen)

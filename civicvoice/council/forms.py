@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, SelectChoice, IntegerField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts import passwords
@@ -25,8 +25,8 @@ class InviteStaffForm(FlaskForm):
         InputRequired(_l("Enter your email address.")), Length(max=254),
         Email(_l("Enter an email address like name@example.org."), check_deliverability=False)])
     role = RadioField(_l("Role"), default="viewer", choices=[
-        ("viewer", _l("Viewer: reads the council inbox")),
-        ("responder", _l("Responder: acknowledges, answers and invites colleagues"))])
+        SelectChoice("viewer", _l("Viewer: reads the council inbox")),
+        SelectChoice("responder", _l("Responder: acknowledges, answers and invites colleagues"))])
 
 
 class AcceptInviteForm(FlaskForm):
