@@ -6,6 +6,9 @@ CSP = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
 )
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32-bit on PostgreSQL, and SQLite overflows past 64 bits
+MAX_PAGE = 10**6  # far beyond any listing, and page * MAX_PER_PAGE still fits a 32-bit OFFSET
+
 
 def _refuse_malformed():
     """Null bytes never belong in a form or a query: a clear 400 instead of a database error."""
@@ -15,6 +18,16 @@ def _refuse_malformed():
                 abort(400)
     if "\x00" in request.path:
         abort(400)
+    # Numbers past what a database integer holds are no page and no row: 404, not an overflow error.
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+            abort(404)
+    try:
+        page = int(request.args.get("page", 1))
+    except ValueError:
+        page = 1  # pagination itself answers 404 to a page that is not a number
+    if page > MAX_PAGE:
+        abort(404)
 
 
 def _secure(response):

@@ -2,6 +2,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import current_app, g, has_request_context, request, session
@@ -55,28 +56,34 @@ def _zone(tz: str | None) -> ZoneInfo:
     return ZoneInfo(tz or current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
+def _babel_locale():
+    """Arabic is formatted as spoken in Syria (month names, separators); Babel's plain `ar` is not."""
+    return Locale.parse("ar_SY") if language() == "ar" else get_locale()
+
+
 def format_number(value) -> str:
-    return localise_digits(babel_numbers.format_decimal(value, locale=get_locale(), numbering_system="default"))
+    return localise_digits(babel_numbers.format_decimal(value, locale=_babel_locale(), numbering_system="default"))
 
 
-def format_date(value: datetime, tz: str | None = None, format: str = "medium") -> str:
+def format_date(value, tz: str | None = None) -> str:
+    """'2 حزيران 2025' / 'Jun 2, 2025', in the given (community) time zone."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(_zone(tz)).date()
-    return localise_digits(babel_dates.format_date(value, format=format, locale=get_locale()))
+        value = value.astimezone(_zone(tz))
+    return localise_digits(babel_dates.format_skeleton("yMMMd", value, locale=_babel_locale()))
 
 
-def format_datetime(value: datetime, tz: str | None = None, format: str = "medium") -> str:
+def format_time(value, tz: str | None = None) -> str:
     if value is None:
         return ""
-    return localise_digits(
-        babel_dates.format_datetime(value, format=format, tzinfo=_zone(tz), locale=get_locale())
-    )
+    return localise_digits(babel_dates.format_time(value, format="short", tzinfo=_zone(tz), locale=_babel_locale()))
 
 
-def format_time(value, tz: str | None = None, format: str = "short") -> str:
-    return localise_digits(babel_dates.format_time(value, format=format, tzinfo=_zone(tz), locale=get_locale()))
+def format_datetime(value, tz: str | None = None) -> str:
+    if value is None:
+        return ""
+    return f"{format_date(value, tz)} · {format_time(value, tz)}"
 
 
 def init_app(app) -> None:

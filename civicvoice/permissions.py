@@ -2,9 +2,9 @@
 
 Views call require(can_x(user, obj)); templates call can("x", obj). Nothing else decides.
 """
-from flask import abort
+from flask import abort, g, has_app_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from .extensions import db, login_manager
 
@@ -13,14 +13,29 @@ def _signed_in(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+def _memo() -> dict:
+    """Answers already looked up in this request; emptied by every flush (see init_app)."""
+    if not has_app_context():
+        return {}
+    return g.setdefault("_permission_memo", {})
+
+
+def _forget(*_args) -> None:
+    if has_app_context():
+        g.pop("_permission_memo", None)
+
+
 def _membership(user, community):
     from .communities.models import Membership
 
     if not _signed_in(user) or community is None:
         return None
-    return db.session.scalar(
-        select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
-    )
+    memo, key = _memo(), ("membership", user.id, community.id)
+    if key not in memo:
+        memo[key] = db.session.scalar(
+            select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
+        )
+    return memo[key]
 
 
 def is_admin(user) -> bool:
@@ -113,11 +128,14 @@ def can_appoint_anyone(user, community) -> bool:
     return is_admin(user)
 
 
-def can_verify_in_person(user, community, target=None) -> bool:
-    """Committee members verify people of their own community, never themselves."""
+def can_verify_in_person(user, community, membership=None) -> bool:
+    """Committee members verify active members of their own community, once, never themselves."""
     if not (is_admin(user) or is_committee(user, community)):
         return False
-    return target is None or (target.id != user.id and is_member(target, community))
+    if membership is None:
+        return True
+    return (membership.community_id == community.id and membership.status == "active"
+            and membership.user_id != user.id and membership.user.verified_in_person_at is None)
 
 
 # Councils ------------------------------------------------------------------------------------
@@ -127,9 +145,12 @@ def staff_role(user, council) -> str | None:
 
     if not _signed_in(user) or council is None:
         return None
-    return db.session.scalar(
-        select(CouncilStaff.role).where(CouncilStaff.user_id == user.id, CouncilStaff.council_id == council.id)
-    )
+    memo, key = _memo(), ("staff", user.id, council.id)
+    if key not in memo:
+        memo[key] = db.session.scalar(
+            select(CouncilStaff.role).where(CouncilStaff.user_id == user.id, CouncilStaff.council_id == council.id)
+        )
+    return memo[key]
 
 
 def can_invite_council_staff(user, council) -> bool:
@@ -158,3 +179,7 @@ def can(name: str, *args) -> bool:
 
 def init_app(app) -> None:
     app.jinja_env.globals["can"] = can
+    factory = db.session.session_factory
+    if not event.contains(factory, "after_flush", _forget):
+        event.listen(factory, "after_flush", _forget)
+        event.listen(factory, "after_rollback", _forget)

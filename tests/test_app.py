@@ -27,9 +27,8 @@ def test_integrity_constraints_exist_in_the_database(app):
     assert "ck_memberships_role" in checks
 
 
+@pytest.mark.sqlite
 def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas only apply to SQLite")  # pragma: no cover
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

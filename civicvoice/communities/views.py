@@ -117,10 +117,13 @@ def decide_request(slug, membership_id, decision):
     return see_other(url_for(".members", slug=slug))
 
 
+def _member(community: Community, user_id: int) -> Membership:
+    return db.first_or_404(db.select(Membership).where(Membership.user_id == user_id,
+                                                       Membership.community_id == community.id))
+
+
 def _member_user(community: Community, user_id: int) -> User:
-    member = db.first_or_404(db.select(Membership).where(Membership.user_id == user_id,
-                                                         Membership.community_id == community.id))
-    return member.user
+    return _member(community, user_id).user
 
 
 @bp.post("/communities/<slug>/members/<int:user_id>/committee")
@@ -149,9 +152,9 @@ def remove_from_committee(slug, user_id):
 @login_required
 def verify_in_person(slug, user_id):
     community = _community(slug)
-    user = _member_user(community, user_id)
-    permissions.require(permissions.can_verify_in_person(current_user, community, user))
-    services.verify_in_person(current_user, community, user)
+    member = _member(community, user_id)
+    permissions.require(permissions.can_verify_in_person(current_user, community, member))
+    services.verify_in_person(current_user, community, member.user)
     db.session.commit()
     flash(_("Identity verified in person."), "success")
     return see_other(url_for(".members", slug=slug))

@@ -97,7 +97,8 @@ def accept_invitation(token):
     if form.validate_on_submit():
         try:
             if current_user.is_authenticated:
-                user = services.accept_invitation(token, current_user)
+                # The account itself, not the current_user proxy: login_user() below stores what it is given.
+                user = services.accept_invitation(token, current_user._get_current_object())
             else:
                 user = services.accept_invitation(token, display_name=form.display_name.data,
                                                   password=form.password.data, locale=language())
