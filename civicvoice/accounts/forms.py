@@ -30,7 +30,8 @@ class RegisterForm(_NewPasswordMixin, FlaskForm):
     email = _email_field()
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
                         validators=[Optional(), Length(max=32), phone_number])
-    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password."))])
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password."))],
+                             description=_l("At least 10 characters. A short sentence you will remember works well."))
 
     def validate_password(self, field):
         self._password_problems(field, email=self.email.data or "", name=self.display_name.data or "")

@@ -101,8 +101,8 @@ def login():
 @bp.post("/logout")
 def logout():
     locale = current_user.locale if current_user.is_authenticated else session.get("locale")
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the mark that makes Flask-Login delete the remember-me cookie
     if locale:
         session["locale"] = locale
     flash(_("You are signed out."), "success")
