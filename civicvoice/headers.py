@@ -11,7 +11,7 @@ MAX_PAGE = 10**6  # far beyond any listing, and page * MAX_PER_PAGE still fits a
 
 
 def _refuse_malformed():
-    """Null bytes never belong in a form or a query: a clear 400 instead of a database error."""
+    """Null bytes (400) and numbers too large for the database (404) are refused before a query can fail."""
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:

@@ -22,7 +22,7 @@ def send(to: str, subject_template: str, body_template: str, locale: str = "ar",
     request_context = nullcontext() if has_request_context() else current_app.test_request_context(
         base_url=current_app.config["BASE_URL"])
     with request_context, force_locale(locale):
-        subject = render_template(subject_template, **context).strip()
+        subject = " ".join(render_template(subject_template, **context).split())  # one line, whatever names hold
         body = render_template(body_template, **context)
     message = {"to": to, "subject": subject, "body": body, "sender": current_app.config["MAIL_DEFAULT_SENDER"]}
     after_commit(lambda: jobs.run_later(deliver, message))

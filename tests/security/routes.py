@@ -1,0 +1,176 @@
+"""Every rule of app.url_map, classified: how to build a real URL (and a form that would succeed) for it.
+
+A new route fails the suites that enumerate the map until it is added here, so every route is looked at.
+"""
+import itertools
+import re
+from types import SimpleNamespace
+
+from werkzeug.routing.converters import AnyConverter
+
+from civicvoice import create_app
+from civicvoice.accounts import tokens
+from civicvoice.communities.services import membership
+from civicvoice.council.services import staff_membership
+from civicvoice.extensions import db
+from tests.factories import PASSWORD, make_admin, make_centre, make_committee, make_community, make_council, \
+    make_member, make_pending, make_staff, make_user
+
+NEW_PASSWORD = "a brand new and long passphrase"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def build_world():
+    """Real objects for every URL parameter, so that no 404 or refused permission hides what a test checks.
+
+    The admin is on the committee of the closed community `alpha` (with one more committee member, a plain
+    member and a pending request, which notified the admin), is not a member of `beta`, and has not yet
+    verified their email (so a resend has something to do). Tokens are live.
+    """
+    admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
+    alpha = make_community(slug="alpha", is_open=False)
+    make_committee(alpha, admin)
+    second = make_committee(alpha)
+    member = make_member(alpha)
+    pending = make_pending(alpha)
+    beta = make_community(slug="beta")
+    centre = make_centre(alpha)
+    council = make_council()
+    staffer = make_staff(council, role="responder")
+    unverified = make_user(verified=False)
+    world = SimpleNamespace(
+        admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
+        council=council, staffer=staffer, unverified=unverified,
+        request_id=membership(alpha, pending).id, staff_id=staff_membership(staffer).id,
+        verify_token=tokens.issue("verify_email", user=unverified, email=unverified.email),
+        reset_token=tokens.issue("reset_password", user=admin, email=admin.email),
+        invite_token=tokens.issue("council_invite", email=admin.email, council_id=council.id, role="viewer"),
+    )
+    db.session.commit()
+    return world
+
+
+# GET rules: endpoint -> URL values. ------------------------------------------------------------
+
+GET_CASES = {
+    "static": lambda w: {"filename": "css/app.css"},
+    "communities.index": lambda w: {},
+    "communities.show": lambda w: {"slug": w.alpha.slug},
+    "communities.members": lambda w: {"slug": w.alpha.slug},
+    "communities.admin": lambda w: {},
+    "communities.create": lambda w: {},
+    "communities.edit": lambda w: {"slug": w.alpha.slug},
+    "communities.add_centre": lambda w: {"slug": w.alpha.slug},
+    "communities.edit_centre": lambda w: {"slug": w.alpha.slug, "centre_id": w.centre.id},
+    "communities.councils": lambda w: {"slug": w.alpha.slug},
+    "accounts.register": lambda w: {},
+    "accounts.check_email": lambda w: {},
+    "accounts.verify_email": lambda w: {"token": w.verify_token},
+    "accounts.login": lambda w: {},
+    "accounts.reset_request": lambda w: {},
+    "accounts.reset": lambda w: {"token": w.reset_token},
+    "accounts.profile": lambda w: {},
+    "accounts.change_password": lambda w: {},
+    "accounts.delete_account": lambda w: {},
+    "activity.notifications": lambda w: {},
+    "council.index": lambda w: {},
+    "council.show": lambda w: {"council_id": w.council.id},
+    "council.create": lambda w: {},
+    "council.edit": lambda w: {"council_id": w.council.id},
+    "council.staff": lambda w: {"council_id": w.council.id},
+    "council.accept_invitation": lambda w: {"token": w.invite_token},
+}
+
+# POST rules: endpoint -> (URL values, a form that succeeds for the signed-in admin of build_world). ----
+
+POST_CASES = {
+    "communities.join": lambda w: ({"slug": w.beta.slug}, {}),
+    "communities.leave": lambda w: ({"slug": w.alpha.slug}, {}),
+    "communities.appoint_by_email": lambda w: ({"slug": w.alpha.slug}, {"email": w.member.email}),
+    "communities.decide_request": lambda w: ({"slug": w.alpha.slug, "membership_id": w.request_id}, {}),
+    "communities.appoint": lambda w: ({"slug": w.alpha.slug, "user_id": w.member.id}, {}),
+    "communities.remove_from_committee": lambda w: ({"slug": w.alpha.slug, "user_id": w.second.id}, {}),
+    "communities.verify_in_person": lambda w: ({"slug": w.alpha.slug, "user_id": w.member.id}, {}),
+    "communities.create": lambda w: ({}, {"name": "New community", "slug": "new-community", "code": "NEW",
+                                          "description": "", "is_open": "y", "timezone": "Asia/Damascus"}),
+    "communities.edit": lambda w: ({"slug": w.alpha.slug}, {"name": "Renamed", "description": "Changed",
+                                                            "timezone": "Asia/Damascus"}),
+    "communities.add_centre": lambda w: ({"slug": w.alpha.slug}, {"name": "Second", "address": "Road"}),
+    "communities.edit_centre": lambda w: ({"slug": w.alpha.slug, "centre_id": w.centre.id},
+                                          {"name": "Renamed centre", "address": "Street 2"}),
+    "communities.councils": lambda w: ({"slug": w.alpha.slug}, {"councils": [str(w.council.id)]}),
+    "accounts.register": lambda w: ({}, {"display_name": "Newcomer", "email": "newcomer@example.org",
+                                         "password": NEW_PASSWORD}),
+    "accounts.verify_email_confirm": lambda w: ({"token": w.verify_token}, {}),
+    "accounts.resend_verification": lambda w: ({}, {}),
+    "accounts.login": lambda w: ({}, {"email": w.admin.email, "password": PASSWORD}),
+    "accounts.logout": lambda w: ({}, {}),
+    "accounts.reset_request": lambda w: ({}, {"email": w.member.email}),
+    "accounts.reset": lambda w: ({"token": w.reset_token}, {"password": NEW_PASSWORD}),
+    "accounts.profile": lambda w: ({}, {"display_name": "Renamed admin", "locale": "en", "digits": "latn"}),
+    "accounts.change_password": lambda w: ({}, {"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+    "accounts.delete_account": lambda w: ({}, {"password": PASSWORD, "confirm": "y"}),
+    "accounts.set_language": lambda w: ({}, {"locale": "en", "next": "/"}),
+    "activity.mark_read": lambda w: ({}, {}),
+    "council.create": lambda w: ({}, {"name": "New council", "jurisdiction": "Here", "response_days": "30"}),
+    "council.edit": lambda w: ({"council_id": w.council.id}, {"name": "Renamed", "jurisdiction": "There",
+                                                              "response_days": "20"}),
+    "council.staff": lambda w: ({"council_id": w.council.id}, {"email": "new@example.org", "role": "viewer"}),
+    "council.remove_staff": lambda w: ({"council_id": w.council.id, "staff_id": w.staff_id}, {}),
+    "council.accept_invitation": lambda w: ({"token": w.invite_token}, {}),
+}
+
+# POST routes whose success changes the session only, never a row.
+SESSION_ONLY = {"accounts.login", "accounts.logout"}
+
+
+# Enumerating the map. --------------------------------------------------------------------------
+
+def _map_app():
+    return create_app({"TESTING": True, "SECRET_KEY": "routes-enumeration-key-0123456789abcdef",
+                       "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_ENABLED": False})
+
+
+URL_MAP = _map_app().url_map
+
+
+def _choices(rule) -> list[dict]:
+    """One set of fixed values per combination of <any(...)> choices in the rule (one empty set if none)."""
+    anys = {name: sorted(converter.items) for name, converter in rule._converters.items()
+            if isinstance(converter, AnyConverter)}
+    names = sorted(anys)
+    return [dict(zip(names, combo)) for combo in itertools.product(*(anys[name] for name in names))]
+
+
+def rules(method: str) -> list[tuple[str, str, dict]]:
+    """(endpoint, rule, fixed values) for every rule that accepts `method`, one per <any()> choice."""
+    found = []
+    for rule in sorted(URL_MAP.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        if method in rule.methods:
+            found.extend((rule.endpoint, rule.rule, fixed) for fixed in _choices(rule))
+    return found
+
+
+def rule_id(case) -> str:
+    endpoint, rule, fixed = case
+    return rule + "".join(f"[{value}]" for value in fixed.values())
+
+
+def state_changing_endpoints() -> set[str]:
+    return {rule.endpoint for rule in URL_MAP.iter_rules() if rule.methods - SAFE_METHODS}
+
+
+def get_endpoints() -> set[str]:
+    return {rule.endpoint for rule in URL_MAP.iter_rules() if "GET" in rule.methods}
+
+
+def csrf_token_of(client, url: str = "/") -> str:
+    """The CSRF token the site's own pages give this client (from the forms in the page header)."""
+    match = CSRF_INPUT.search(client.get(url).get_data(as_text=True))
+    assert match, f"{url} carries no CSRF token"
+    return match.group(1)
+
+
+def build(app, endpoint: str, values: dict) -> str:
+    return app.url_map.bind("localhost").build(endpoint, values)

@@ -1,0 +1,156 @@
+"""Transport and header hardening (SECURITY.md E.24, E.25; ASVS 3.3, 3.4, 14.3.2).
+
+The HTML responses checked are every GET page of the map (as a visitor and as a site admin), error pages
+(400, 404, 405) and a form answered with errors.
+"""
+import pytest
+
+from tests.factories import PASSWORD, make_user
+
+from .routes import GET_CASES, build, rules
+
+HTTPS = "https://localhost"
+
+
+def _csp(response) -> dict[str, list[str]]:
+    directives = {}
+    for part in response.headers.get("Content-Security-Policy", "").split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    return directives
+
+
+@pytest.fixture
+def html_responses(app, client, login_as, world):
+    """[(label, response)] for every HTML response the site gives to these requests."""
+    urls = [build(app, endpoint, {**GET_CASES[endpoint](world), **fixed})
+            for endpoint, _rule, fixed in rules("GET") if endpoint != "static"]
+    collected = []
+
+    def visit(label, response):
+        if response.mimetype == "text/html":
+            collected.append((label, response))
+        response.close()
+
+    for url in urls:
+        visit(f"anonymous GET {url}", client.get(url))
+    visit("GET unknown page (404)", client.get("/no-such-page"))
+    visit("GET of a POST-only route (405)", client.get("/logout"))
+    visit("null byte (400)", client.get("/?q=%00"))
+    visit("login form with errors", client.post("/login", data={"email": "no@example.org", "password": "x"}))
+    login_as(world.admin)
+    for url in urls:
+        visit(f"admin GET {url}", client.get(url))
+    visit("htmx fragment of an error", client.get("/no-such-page", headers={"HX-Request": "true"}))
+    assert len(collected) >= 2 * len(urls)
+    return collected
+
+
+def _offenders(responses, check):
+    return [label for label, response in responses if not check(response)]
+
+
+def test_csp_forbids_inline_scripts(html_responses):
+    def check(response):
+        directives = _csp(response)
+        script = directives.get("script-src", directives.get("default-src"))
+        return script is not None and "'unsafe-inline'" not in script and "'unsafe-eval'" not in script
+
+    assert _offenders(html_responses, check) == []
+
+
+def test_csp_forbids_framing(html_responses):
+    def check(response):
+        return _csp(response).get("frame-ancestors") == ["'none'"]
+
+    assert _offenders(html_responses, check) == []
+
+
+def test_csp_forbids_plugins(html_responses):
+    def check(response):
+        return _csp(response).get("object-src") == ["'none'"]
+
+    assert _offenders(html_responses, check) == []
+
+
+def test_content_type_sniffing_is_off(html_responses):
+    assert _offenders(html_responses, lambda r: r.headers.get("X-Content-Type-Options") == "nosniff") == []
+
+
+def test_static_files_are_not_sniffed_either(client):
+    with client.get("/static/css/app.css") as response:
+        assert response.status_code == 200
+        assert response.headers.get("X-Content-Type-Options") == "nosniff"
+
+
+def test_a_referrer_policy_is_set(html_responses):
+    allowed = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+    assert _offenders(html_responses, lambda r: r.headers.get("Referrer-Policy") in allowed) == []
+
+
+def test_pages_are_never_stored_by_caches(html_responses):
+    def check(response):
+        directives = {d.strip() for d in response.headers.get("Cache-Control", "").split(",")}
+        return "no-store" in directives
+
+    assert _offenders(html_responses, check) == []
+
+
+def test_pages_vary_on_htmx_requests(html_responses):
+    assert _offenders(html_responses, lambda r: "HX-Request" in r.vary) == []
+
+
+def test_hsts_is_sent_over_https(client):
+    hsts = client.get("/", base_url=HTTPS).headers.get("Strict-Transport-Security", "")
+    max_age = int(dict(part.strip().partition("=")[::2] for part in hsts.split(";"))["max-age"])
+    assert max_age >= 31536000
+
+
+def test_hsts_is_not_sent_over_plain_http(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def _cookie(response, name):
+    for header in response.headers.getlist("Set-Cookie"):
+        if header.startswith(name + "="):
+            return [attribute.strip().lower() for attribute in header.split(";")[1:]]
+    raise AssertionError(f"no {name} cookie set: {response.headers.getlist('Set-Cookie')}")
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client):
+    attributes = _cookie(client.get("/login"), "session")
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+
+
+def test_session_cookie_is_secure_over_https(client):
+    assert "secure" in _cookie(client.get("/login", base_url=HTTPS), "session")
+
+
+def test_session_cookie_is_not_marked_secure_over_plain_http(client):
+    """Development runs on http://localhost; a Secure cookie would never come back there."""
+    assert "secure" not in _cookie(client.get("/login"), "session")
+
+
+@pytest.mark.app_config(SESSION_COOKIE_SECURE=True)
+def test_session_cookie_secure_setting_applies_to_every_request(client):
+    assert "secure" in _cookie(client.get("/login"), "session")
+
+
+def _login_remembered(client, base_url="http://localhost"):
+    user = make_user(email="remembered@example.org")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"},
+                           base_url=base_url)
+    assert response.status_code == 303
+    return response
+
+
+def test_remember_cookie_is_httponly_and_samesite_lax(client):
+    attributes = _cookie(_login_remembered(client), "remember_token")
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+
+
+def test_remember_cookie_is_secure_over_https(client):
+    assert "secure" in _cookie(_login_remembered(client, HTTPS), "remember_token")
