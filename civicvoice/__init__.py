@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-FEATURES = ("accounts", "activity", "communities", "council")
+FEATURES = ("accounts", "activity", "communities", "council", "proposals")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
     config.load(app, test_config)
 
-    from . import database, errors, headers, htmx, i18n, permissions, sessions
+    from . import database, errors, headers, htmx, i18n, permissions, rendering, sessions
     from .extensions import csrf, db, limiter, migrate
     db.init_app(app)
     database.init_app(app)
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     headers.init_app(app)
     permissions.init_app(app)
+    rendering.init_app(app)
     errors.init_app(app)
 
     for feature in FEATURES:  # every table is known before migrations or queries run
@@ -35,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .activity.views import bp as activity_bp
     from .communities.views import bp as communities_bp
     from .council.views import bp as council_bp
-    for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp):
+    from .proposals.views import bp as proposals_bp
+    for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -26,7 +26,11 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a slow phone may keep a form open for hours
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # A whole form (several attachments); each file is checked against ATTACHMENT_MAX_BYTES with a clear message.
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    ATTACHMENTS_PER_PROPOSAL = 10
+    UPLOAD_DIR: str | None = None  # default: instance/uploads (never under static/)
     TRUSTED_PROXIES = 0  # number of reverse proxies whose X-Forwarded-For is trusted
 
     # Mail: "outbox" writes to the log and instance/outbox/; "smtp" sends; "memory" keeps a list (tests).
@@ -92,7 +96,7 @@ def load(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
     if env.get("REDIS_URL"):
         app.config["REDIS_URL"] = env["REDIS_URL"]
-    for key in ("BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+    for key in ("UPLOAD_DIR", "BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
                 "MAIL_OUTBOX_DIR"):
         if env.get(key):
             app.config[key] = env[key]

@@ -6,9 +6,9 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def render(page: str, fragment: str, **context) -> str:
+def render(template: str, fragment: str, **context) -> str:
     """The full page normally; only its fragment (which the page includes) for htmx swaps."""
-    return render_template(fragment if is_htmx() else page, **context)
+    return render_template(fragment if is_htmx() else template, **context)
 
 
 def _vary(response):

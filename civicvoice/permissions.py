@@ -161,6 +161,72 @@ def can_view_council_staff(user, council) -> bool:
     return is_admin(user) or staff_role(user, council) is not None
 
 
+# Proposals (demands) ---------------------------------------------------------------------------
+
+def proposal_roles(user, proposal) -> set[str]:
+    """The roles `user` holds on this demand, as proposals/states.py names them."""
+    from .proposals.services import is_author
+
+    roles = set()
+    if not _signed_in(user):
+        return roles
+    if is_author(user, proposal):
+        roles.add("author")
+    if is_admin(user) or is_committee(user, proposal.community):
+        roles.add("committee")
+    if proposal.council is not None and staff_role(user, proposal.council) == "responder":
+        roles.add("council")
+    return roles
+
+
+def can_view_proposal(user, proposal) -> bool:
+    """Public once published; drafts, reviews and rejections only for authors, committee and admins."""
+    from .proposals import states
+
+    if proposal.status in states.PUBLIC and (proposal.status != "withdrawn" or proposal.published_at):
+        return True
+    return bool(proposal_roles(user, proposal) & {"author", "committee"})
+
+
+def can_draft_proposal(user, community) -> bool:
+    return is_member(user, community)
+
+
+def can_edit_proposal(user, proposal) -> bool:
+    from .proposals import states
+
+    return proposal.status in states.EDITABLE and "author" in proposal_roles(user, proposal)
+
+
+def can_invite_coauthor(user, proposal) -> bool:
+    from .proposals import states
+
+    return proposal.status in states.EDITABLE and _signed_in(user) and user.id == proposal.author_id
+
+
+def can_answer_coauthor_invitation(user, proposal) -> bool:
+    from .proposals.services import invitation_for
+
+    return _signed_in(user) and invitation_for(user, proposal) is not None
+
+
+def can_transition_proposal(user, proposal, action: str) -> bool:
+    """May `user` apply `action` (a key of states.TRANSITIONS) to this demand now?"""
+    from .proposals import states
+
+    if not states.allowed(action, proposal.status):
+        return False
+    return bool(proposal_roles(user, proposal) & states.TRANSITIONS[action].roles)
+
+
+def can_review_proposals(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_set_signature_goal(user, proposal) -> bool:
+    return proposal.status in {"in_review", "open"} and "committee" in proposal_roles(user, proposal)
+
+
 # The gate ------------------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:

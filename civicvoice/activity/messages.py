@@ -25,5 +25,18 @@ def describe(event) -> Markup:
         "council.staff_added": lambda: _("You now have access to the inbox of %(council)s.",
                                          council=_bdi(data.get("council", ""))),
     }
+    if event.verb.startswith("proposal."):
+        from ..proposals.timeline import describe as describe_proposal
+
+        return describe_proposal(event)
     text = texts.get(event.verb)
     return Markup(text()) if text else Markup(escape(_("Something happened that concerns you.")))
+
+
+def link(event) -> str | None:
+    """Where a notification leads, if anywhere."""
+    from flask import url_for
+
+    if event.subject_type == "proposals":
+        return url_for("proposals.show", proposal_id=event.subject_id)
+    return None

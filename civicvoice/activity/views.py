@@ -5,7 +5,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..redirects import see_other
 from . import services
-from .messages import describe
+from .messages import describe, link
 
 bp = Blueprint("activity", __name__)
 
@@ -15,7 +15,7 @@ bp = Blueprint("activity", __name__)
 def notifications():
     page = db.paginate(services.notifications_for(current_user), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
-    return render_template("activity/notifications.html", page=page, describe=describe, form=ActionForm())
+    return render_template("activity/notifications.html", page=page, describe=describe, link=link, form=ActionForm())
 
 
 @bp.post("/notifications/read")

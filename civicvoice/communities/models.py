@@ -25,13 +25,21 @@ class Community(Timestamped, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Damascus")
+    # Committee review of drafts: due after `review_due_days`, overdue after `review_overdue_days`.
+    review_due_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    review_overdue_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    signature_goal: Mapped[int] = mapped_column(default=50, server_default="50")
 
     centres: Mapped[list["Centre"]] = relationship(
         back_populates="community", order_by="Centre.name", cascade="all, delete-orphan"
     )
     councils = relationship("Council", secondary=community_councils, order_by="Council.name")
 
-    __table_args__ = (CheckConstraint("code = upper(code)", name="code_upper"),)
+    __table_args__ = (
+        CheckConstraint("code = upper(code)", name="code_upper"),
+        CheckConstraint("review_due_days BETWEEN 1 AND review_overdue_days", name="review_days"),
+        CheckConstraint("signature_goal BETWEEN 1 AND 1000000", name="signature_goal"),
+    )
 
 
 class Centre(Timestamped, db.Model):

@@ -1,0 +1,107 @@
+"""Photos and documents of a demand: type checked by content, images re-encoded without metadata,
+stored outside static/ under a random name."""
+import hashlib
+import io
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, select
+
+from .. import activity
+from ..errors import InvalidInput
+from ..extensions import db
+from .models import Attachment
+
+# Magic numbers: what a file is, whatever its name says.
+SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+
+
+def sniff(data: bytes) -> str | None:
+    return next((kind for magic, kind in SIGNATURES if data.startswith(magic)), None)
+
+
+def _strip_metadata(data: bytes, kind: str) -> bytes:
+    """Re-encode the pixels only: EXIF (GPS position, camera, owner) and text chunks are dropped."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)  # keep the orientation the metadata gave
+            out = io.BytesIO()
+            if kind == "image/jpeg":
+                image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+            else:
+                image.save(out, "PNG", optimize=True)
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise InvalidInput(_("This image could not be read. Try another file.")) from None
+
+
+def _directory() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"] or Path(current_app.instance_path) / "uploads")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(attachment: Attachment) -> Path:
+    return _directory() / attachment.storage_key
+
+
+def _safe_name(filename: str, kind: str) -> str:
+    stem = Path(filename or "").stem.replace("/", "_").replace("\\", "_").strip()[:150] or "file"
+    return f"{stem}.{EXTENSIONS[kind]}"
+
+
+def check(data: bytes, filename: str) -> str:
+    """The content type of an acceptable upload, or InvalidInput with the reason."""
+    limit = current_app.config["ATTACHMENT_MAX_BYTES"]
+    if len(data) == 0:
+        raise InvalidInput(_("The file %(name)s is empty.", name=filename))
+    if len(data) > limit:
+        raise InvalidInput(_("The file %(name)s is larger than %(size)s MB.", name=filename,
+                             size=limit // (1024 * 1024)))
+    kind = sniff(data)
+    if kind is None:
+        raise InvalidInput(_("The file %(name)s is not a JPEG, PNG or PDF.", name=filename))
+    expected = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+    extension = Path(filename or "").suffix.lower().lstrip(".")
+    if extension and expected.get(extension) != kind:
+        raise InvalidInput(_("The file %(name)s is not what its name says.", name=filename))
+    return kind
+
+
+def add(uploader, proposal, data: bytes, filename: str) -> Attachment:
+    """Validate and store one file for the demand; the database row and the file are written together."""
+    kind = check(data, filename)
+    count = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.proposal_id == proposal.id))
+    if count >= current_app.config["ATTACHMENTS_PER_PROPOSAL"]:
+        raise InvalidInput(_("A demand can have at most %(n)d attachments.",
+                             n=current_app.config["ATTACHMENTS_PER_PROPOSAL"]))
+    if kind != "application/pdf":
+        data = _strip_metadata(data, kind)
+    key = secrets.token_hex(24)
+    attachment = Attachment(proposal_id=proposal.id, uploader_id=uploader.id, filename=_safe_name(filename, kind),
+                            content_type=kind, size=len(data), storage_key=key,
+                            sha256=hashlib.sha256(data).hexdigest())
+    db.session.add(attachment)
+    db.session.flush()
+    (_directory() / key).write_bytes(data)
+    activity.record(uploader, "proposal.attachment_added", proposal, proposal.community, filename=attachment.filename)
+    return attachment
+
+
+def remove(actor, attachment: Attachment) -> None:
+    proposal_id = attachment.proposal_id
+    path = path_of(attachment)
+    db.session.delete(attachment)
+    db.session.flush()
+    path.unlink(missing_ok=True)
+    activity.record(actor, "proposal.attachment_removed", attachment, None, proposal_id=proposal_id)
+
+
+def of(proposal) -> list[Attachment]:
+    return list(db.session.scalars(
+        select(Attachment).where(Attachment.proposal_id == proposal.id).order_by(Attachment.id)))

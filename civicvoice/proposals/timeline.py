@@ -1,0 +1,47 @@
+"""How each event of a demand reads on its public timeline and in notifications."""
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from .models import REJECTION_REASONS
+
+
+def _bdi(value) -> Markup:
+    return Markup("<bdi>%s</bdi>") % escape(value)
+
+
+def _who(event) -> Markup:
+    return _bdi(event.actor.public_name) if event.actor is not None else Markup(escape(_("the committee")))
+
+
+def describe(event) -> Markup:
+    """One sentence for an event of a demand; names and titles isolated with <bdi>."""
+    data = event.data or {}
+    who = _who(event)
+    title = _bdi(data.get("title", ""))
+    texts = {
+        "proposal.drafted": lambda: _("%(who)s started the draft.", who=who),
+        "proposal.edited": lambda: _("%(who)s saved revision %(n)s.", who=who, n=data.get("revision")),
+        "proposal.submit": lambda: _("%(who)s submitted %(title)s for the committee's review.", who=who,
+                                     title=title),
+        "proposal.publish": lambda: _("The committee published %(title)s.", title=title),
+        "proposal.request_changes": lambda: _("The committee asked for changes: %(reason)s",
+                                              reason=_bdi(data.get("reason", ""))),
+        "proposal.reject": lambda: _("The committee rejected %(title)s (%(code)s): %(reason)s", title=title,
+                                     code=REJECTION_REASONS.get(data.get("code"), ""),
+                                     reason=_bdi(data.get("reason", ""))),
+        "proposal.withdraw": lambda: _("%(who)s withdrew the demand: %(reason)s", who=who,
+                                       reason=_bdi(data.get("reason", ""))),
+        "proposal.merge": lambda: _("The committee merged this demand into %(kept)s: %(reason)s",
+                                    kept=_bdi(data.get("kept_title", "")), reason=_bdi(data.get("reason", ""))),
+        "proposal.merged_in": lambda: _("The duplicate %(title)s was merged into this demand.",
+                                        title=_bdi(data.get("duplicate_title", ""))),
+        "proposal.goal_changed": lambda: _("The committee set the signature goal to %(n)s.", n=data.get("after")),
+        "proposal.coauthor_invited": lambda: _("%(who)s invited you to write %(title)s together.", who=who,
+                                               title=title),
+        "proposal.coauthor_accepted": lambda: _("%(who)s became a co-author.", who=who),
+        "proposal.coauthor_declined": lambda: _("%(who)s declined to co-author %(title)s.", who=who, title=title),
+        "proposal.attachment_added": lambda: _("%(who)s attached %(name)s.", who=who,
+                                               name=_bdi(data.get("filename", ""))),
+    }
+    text = texts.get(event.verb)
+    return Markup(text() if text else _("%(who)s updated the demand.", who=who))

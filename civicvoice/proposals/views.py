@@ -1,0 +1,319 @@
+from flask import Blueprint, abort, current_app, flash, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from .. import permissions
+from ..accounts import services as accounts
+from ..activity.services import timeline
+from ..communities.models import Community
+from ..council.models import Council
+from ..errors import InvalidInput
+from ..extensions import db
+from ..forms import ActionForm
+from ..htmx import render
+from ..redirects import see_other
+from . import attachments, diff, services, states
+from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, ReasonForm, RejectForm
+from .models import Attachment, Proposal
+from .timeline import describe
+
+bp = Blueprint("proposals", __name__)
+
+
+def _community(slug: str) -> Community:
+    return db.first_or_404(db.select(Community).where(Community.slug == slug))
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    """The demand if this person may see it; 404 otherwise, so private demands do not leak."""
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if not permissions.can_view_proposal(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+def _paginate(query):
+    return db.paginate(query, per_page=current_app.config["PER_PAGE"], max_per_page=current_app.config["MAX_PER_PAGE"])
+
+
+# Lists -------------------------------------------------------------------------------------------
+
+def _filtered(community=None):
+    form = FilterForm(request.args)
+    form.status.choices = [SelectChoice("", _("All statuses"))] + [
+        SelectChoice(s, states.LABELS[s]) for s in services.LIST_STATUSES]
+    councils = community.councils if community else db.session.scalars(db.select(Council).order_by(Council.name))
+    form.council.choices = [SelectChoice("", _("All councils"))] + [SelectChoice(str(c.id), c.name) for c in councils]
+    if request.args and not form.validate():
+        abort(400)  # filters and sorts outside the allowlists are refused, never passed to SQL
+    query = services.listing(community=community, category=form.category.data or "", status=form.status.data or "",
+                             council_id=int(form.council.data) if form.council.data else None,
+                             sort=form.sort.data or "newest")
+    return form, _paginate(query)
+
+
+@bp.route("/demands")
+def index():
+    form, page = _filtered()
+    return render("proposals/index.html", "proposals/_list.html", form=form, page=page, community=None)
+
+
+@bp.route("/communities/<slug>/demands")
+def community_index(slug):
+    community = _community(slug)
+    form, page = _filtered(community)
+    return render("proposals/index.html", "proposals/_list.html", form=form, page=page, community=community)
+
+
+@bp.route("/demands/mine")
+@login_required
+def mine():
+    return render_template("proposals/mine.html", drafts=services.drafts_of(current_user))
+
+
+@bp.route("/communities/<slug>/demands/similar")
+def similar(slug):
+    community = _community(slug)
+    title = (request.args.get("title") or "")[:160]
+    exclude = request.args.get("exclude", type=int)
+    return render_template("proposals/_similar.html", similar=services.similar(community, title, exclude),
+                           community=community)
+
+
+@bp.route("/communities/<slug>/review")
+@login_required
+def review_queue(slug):
+    community = _community(slug)
+    permissions.require(permissions.can_review_proposals(current_user, community))
+    queue = [(p, services.review_age(p)) for p in services.review_queue(community)]
+    return render_template("proposals/review_queue.html", community=community, queue=queue)
+
+
+# Drafting ----------------------------------------------------------------------------------------
+
+def _proposal_form(community, **kwargs) -> ProposalForm:
+    form = ProposalForm(**kwargs)
+    form.council_id.choices = [SelectChoice(c.id, c.name) for c in community.councils]
+    return form
+
+
+def _attach_uploads(form, proposal) -> bool:
+    """Store the uploaded files; on a refused file, put the reason under the field and keep the rest."""
+    for upload in form.attachments.data or []:
+        if not upload or not upload.filename:
+            continue
+        try:
+            attachments.add(current_user, proposal, upload.read(), upload.filename)
+        except InvalidInput as error:
+            form.attachments.errors = [*form.attachments.errors, error.message]
+            return False
+    return True
+
+
+@bp.route("/communities/<slug>/demands/new", methods=["GET", "POST"])
+@login_required
+def create(slug):
+    community = _community(slug)
+    permissions.require(permissions.can_draft_proposal(current_user, community))
+    form = _proposal_form(community)
+    if form.validate_on_submit():
+        with db.session.begin_nested() as savepoint:
+            proposal = services.create_draft(current_user, community, **form.fields_data())
+            if not _attach_uploads(form, proposal):
+                savepoint.rollback()
+        if not form.attachments.errors:
+            db.session.commit()
+            flash(_("Your draft is saved. Invite co-authors, or submit it to the committee when it is ready."),
+                  "success")
+            return see_other(url_for(".show", proposal_id=proposal.id))
+    similar = services.similar(community, form.title.data or "") if form.title.data else []
+    return render_template("proposals/form.html", form=form, community=community, proposal=None, similar=similar)
+
+
+@bp.route("/demands/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_edit_proposal(current_user, proposal))
+    form = _proposal_form(proposal.community, obj=proposal)
+    if form.validate_on_submit():
+        with db.session.begin_nested() as savepoint:
+            services.edit(current_user, proposal, **form.fields_data())
+            if not _attach_uploads(form, proposal):
+                savepoint.rollback()
+        if not form.attachments.errors:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return see_other(url_for(".show", proposal_id=proposal.id))
+    return render_template("proposals/form.html", form=form, community=proposal.community, proposal=proposal,
+                           similar=services.similar(proposal.community, form.title.data or "", proposal.id),
+                           attachments=attachments.of(proposal), action_form=ActionForm())
+
+
+# The demand page ---------------------------------------------------------------------------------
+
+@bp.route("/demands/<int:proposal_id>")
+def show(proposal_id):
+    proposal = _proposal(proposal_id)
+    events = db.session.scalars(timeline("proposals", proposal.id)).all()
+    return render_template(
+        "proposals/show.html", proposal=proposal, authors=services.authors(proposal), events=events,
+        describe=describe, attachments=attachments.of(proposal), action_form=ActionForm(),
+        invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
+        reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
+        coauthor_form=CoauthorForm())
+
+
+def _act(proposal: Proposal, action: str, message: str, *args):
+    permissions.require(permissions.can_transition_proposal(current_user, proposal, action))
+    getattr(services, action)(current_user, proposal, *args)
+    db.session.commit()
+    flash(message, "success")
+    return see_other(url_for(".show", proposal_id=proposal.id))
+
+
+@bp.post("/demands/<int:proposal_id>/submit")
+@login_required
+def submit(proposal_id):
+    return _act(_proposal(proposal_id), "submit", _("Sent to the committee for review."))
+
+
+@bp.post("/demands/<int:proposal_id>/publish")
+@login_required
+def publish(proposal_id):
+    return _act(_proposal(proposal_id), "publish", _("The demand is published and open for signatures."))
+
+
+def _with_reason(proposal_id: int, action: str, form_class, message: str, template: str, **context):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_transition_proposal(current_user, proposal, action))
+    form = form_class()
+    if "choices" in context:
+        form.target.choices = context.pop("choices")
+    if form.validate_on_submit():
+        args = {"reject": lambda: (form.code.data, form.reason.data),
+                "merge": lambda: (db.session.get(Proposal, form.target.data), form.reason.data)}
+        return _act(proposal, action, message, *args.get(action, lambda: (form.reason.data,))())
+    return render_template(template, proposal=proposal, form=form, action=action, **context)
+
+
+@bp.route("/demands/<int:proposal_id>/request-changes", methods=["GET", "POST"])
+@login_required
+def request_changes(proposal_id):
+    return _with_reason(proposal_id, "request_changes", ReasonForm, _("The authors were asked for changes."),
+                        "proposals/reason.html")
+
+
+@bp.route("/demands/<int:proposal_id>/reject", methods=["GET", "POST"])
+@login_required
+def reject(proposal_id):
+    return _with_reason(proposal_id, "reject", RejectForm, _("The demand was rejected."), "proposals/reason.html")
+
+
+@bp.route("/demands/<int:proposal_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(proposal_id):
+    return _with_reason(proposal_id, "withdraw", ReasonForm, _("The demand was withdrawn."), "proposals/reason.html")
+
+
+@bp.route("/demands/<int:proposal_id>/merge", methods=["GET", "POST"])
+@login_required
+def merge(proposal_id):
+    proposal = _proposal(proposal_id)
+    choices = [SelectChoice(p.id, p.title) for p in services.mergeable_targets(proposal)]
+    return _with_reason(proposal_id, "merge", MergeForm, _("The duplicate was merged."), "proposals/reason.html",
+                        choices=choices)
+
+
+@bp.post("/demands/<int:proposal_id>/goal")
+@login_required
+def set_goal(proposal_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_set_signature_goal(current_user, proposal))
+    form = GoalForm()
+    if not form.validate_on_submit():
+        flash(form.goal.errors[0], "error")
+        return see_other(url_for(".show", proposal_id=proposal.id))
+    services.set_goal(current_user, proposal, form.goal.data)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return see_other(url_for(".show", proposal_id=proposal.id))
+
+
+# Co-authors --------------------------------------------------------------------------------------
+
+@bp.post("/demands/<int:proposal_id>/coauthors")
+@login_required
+def invite_coauthor(proposal_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_invite_coauthor(current_user, proposal))
+    form = CoauthorForm()
+    user = accounts.find_by_email(form.email.data) if form.validate_on_submit() else None
+    if user is None or not user.is_active:
+        flash(_("No member of this community uses this email address."), "error")
+    else:
+        services.invite_coauthor(current_user, proposal, user)
+        db.session.commit()
+        flash(_("The invitation was sent."), "success")
+    return see_other(url_for(".show", proposal_id=proposal.id))
+
+
+@bp.post("/demands/<int:proposal_id>/coauthors/<any(accept, decline):answer>")
+@login_required
+def answer_invitation(proposal_id, answer):
+    proposal = db.get_or_404(Proposal, proposal_id)
+    permissions.require(permissions.can_answer_coauthor_invitation(current_user, proposal))
+    services.answer_invitation(current_user, proposal, answer == "accept")
+    db.session.commit()
+    flash(_("You are now a co-author.") if answer == "accept" else _("You declined the invitation."), "success")
+    if answer == "decline" and not permissions.can_view_proposal(current_user, proposal):
+        return see_other(url_for(".mine"))
+    return see_other(url_for(".show", proposal_id=proposal.id))
+
+
+# Revisions ---------------------------------------------------------------------------------------
+
+@bp.route("/demands/<int:proposal_id>/revisions")
+def revisions(proposal_id):
+    proposal = _proposal(proposal_id)
+    return render_template("proposals/revisions.html", proposal=proposal, revisions=services.revisions(proposal))
+
+
+@bp.route("/demands/<int:proposal_id>/diff")
+def compare(proposal_id):
+    proposal = _proposal(proposal_id)
+    old = services.revision(proposal, request.args.get("from", type=int) or 0)
+    new = services.revision(proposal, request.args.get("to", type=int) or 0)
+    if old is None or new is None:
+        abort(404)
+    return render_template("proposals/diff.html", proposal=proposal, old=old, new=new,
+                           changes=diff.revisions(old, new))
+
+
+# Attachments -------------------------------------------------------------------------------------
+
+def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
+    return db.first_or_404(db.select(Attachment).where(Attachment.id == attachment_id,
+                                                       Attachment.proposal_id == proposal.id))
+
+
+@bp.route("/demands/<int:proposal_id>/attachments/<int:attachment_id>")
+def attachment(proposal_id, attachment_id):
+    item = _attachment(_proposal(proposal_id), attachment_id)
+    response = send_file(attachments.path_of(item), mimetype=item.content_type, download_name=item.filename,
+                         as_attachment=item.content_type == "application/pdf", max_age=0, conditional=True)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/demands/<int:proposal_id>/attachments/<int:attachment_id>/remove")
+@login_required
+def remove_attachment(proposal_id, attachment_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_edit_proposal(current_user, proposal))
+    attachments.remove(current_user, _attachment(proposal, attachment_id))
+    db.session.commit()
+    flash(_("Removed."), "success")
+    return see_other(url_for(".edit", proposal_id=proposal.id))
