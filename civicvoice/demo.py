@@ -44,6 +44,18 @@ COMMUNITIES = [
     },
 ]
 
+DEMANDS = [
+    # community, author, title, summary, category, final status, co-author
+    ("al-midan", "omar@civicvoice.example", "إصلاح سقف مدرسة البنات في الميدان",
+     "سقف الصفوف في الطابق الثاني يسرّب مياه المطر منذ الشتاء الماضي، والطالبات يدرسن في الممر.",
+     "facility_repair", "open", "layla@civicvoice.example"),
+    ("al-midan", "layla@civicvoice.example", "تأمين مياه الشرب لحارة الجامع",
+     "المياه لا تصل إلى البيوت إلا يوماً واحداً في الأسبوع، ونطلب إصلاح الخط الرئيسي.",
+     "water_sanitation", "in_review", None),
+    ("ain-al-fijeh", "omar@civicvoice.example", "إنارة الطريق من الساحة إلى المدرسة",
+     "الطريق مظلم بعد المغرب، والأطفال يعودون من الدروس المسائية فيه.", "electricity", "open", None),
+]
+
 COUNCIL = {
     "name": "مجلس مدينة دمشق", "jurisdiction": "محافظة دمشق", "contact_email": "diwan@damascus-council.example",
     "postal_address": "ساحة المحافظة، دمشق، سوريا", "response_days": 30,
@@ -92,4 +104,28 @@ def load() -> int:
                 if member.status == "pending":
                     communities.approve_request(people[spec["committee"][0]], member)
                 created += 1
+    for spec in DEMANDS:
+        created += _demand(people, council, *spec)
     return created
+
+
+def _demand(people, council, slug, author_email, title, summary, category, status, coauthor_email) -> int:
+    from .proposals import services as proposals
+    from .proposals.models import Proposal
+
+    community = communities.by_slug(slug)
+    if db.session.scalar(select(Proposal.id).where(Proposal.community_id == community.id, Proposal.title == title)):
+        return 0
+    author = people[author_email]
+    proposal = proposals.create_draft(
+        author, community, title=title, summary=summary, category=category, council_id=council.id,
+        body="## ما المشكلة؟\n" + summary + "\n\n## ما المطلوب؟\n- كشف هندسي\n- إصلاح خلال شهرين",
+        place=community.name, latitude=None, longitude=None, resolution="تنفيذ الإصلاح والتحقق منه من قبل اللجنة.")
+    if coauthor_email:
+        proposals.invite_coauthor(author, proposal, people[coauthor_email])
+        proposals.answer_invitation(people[coauthor_email], proposal, accept=True)
+    proposals.submit(author, proposal)
+    if status == "open":
+        committee = communities.committee(community)[0].user
+        proposals.publish(committee, proposal)
+    return 1

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 from zoneinfo import available_timezones
 
@@ -28,6 +28,17 @@ class CommunityForm(FlaskForm):
 class CommunityEditForm(CommunityForm):
     slug = None
     code = None
+    review_due_days = IntegerField(_l("Review of a draft is due after (days)"), default=7, validators=[
+        InputRequired(_l("Enter a number of days.")), NumberRange(min=1, max=90, message=_l("Enter a number between 1 and 90."))])
+    review_overdue_days = IntegerField(_l("Review is overdue after (days)"), default=14, validators=[
+        InputRequired(_l("Enter a number of days.")), NumberRange(min=1, max=180, message=_l("Enter a number between 1 and 180."))])
+    signature_goal = IntegerField(_l("Signature goal of a new demand"), default=50, validators=[
+        InputRequired(_l("Enter a number.")),
+        NumberRange(min=1, max=1_000_000, message=_l("Enter a number between 1 and 1,000,000."))])
+
+    def validate_review_overdue_days(self, field):
+        if self.review_due_days.data and field.data is not None and field.data < self.review_due_days.data:
+            raise ValidationError(_l("Overdue must come after due."))
 
 
 class CentreForm(FlaskForm):

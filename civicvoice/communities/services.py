@@ -32,9 +32,16 @@ def create_community(actor, *, name: str, slug: str, code: str, description: str
 
 
 def update_community(actor, community: Community, *, name: str, description: str, is_open: bool,
-                     timezone: str) -> None:
+                     timezone: str, review_due_days: int | None = None, review_overdue_days: int | None = None,
+                     signature_goal: int | None = None) -> None:
     community.name, community.description = name.strip(), description
     community.is_open, community.timezone = is_open, timezone
+    if review_due_days is not None and review_overdue_days is not None:
+        if not 1 <= review_due_days <= review_overdue_days:
+            raise InvalidInput(_("Overdue must come after due."))
+        community.review_due_days, community.review_overdue_days = review_due_days, review_overdue_days
+    if signature_goal is not None:
+        community.signature_goal = signature_goal
     activity.record(actor, "community.updated", community, community, **_summary(community))
     db.session.flush()
 

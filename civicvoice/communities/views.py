@@ -194,7 +194,10 @@ def edit(slug):
     form = CommunityEditForm(obj=community)
     if form.validate_on_submit():
         services.update_community(current_user, community, name=form.name.data, description=form.description.data,
-                                  is_open=form.is_open.data, timezone=form.timezone.data)
+                                  is_open=form.is_open.data, timezone=form.timezone.data,
+                                  review_due_days=form.review_due_days.data,
+                                  review_overdue_days=form.review_overdue_days.data,
+                                  signature_goal=form.signature_goal.data)
         db.session.commit()
         flash(_("Saved."), "success")
         return see_other(url_for(".show", slug=slug))

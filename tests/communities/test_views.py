@@ -202,12 +202,23 @@ def test_committee_edits_its_community_and_centres(client, login_as, db):
     centre = make_centre(community)
     login_as(make_committee(community))
     assert client.post(f"/communities/{community.slug}/edit", data={
-        "name": "اسم جديد", "description": "وصف", "timezone": "Asia/Damascus"}).status_code == 303
+        "name": "اسم جديد", "description": "وصف", "timezone": "Asia/Damascus", "signature_goal": "120",
+        "review_due_days": "5", "review_overdue_days": "10"}).status_code == 303
     assert client.post(f"/communities/{community.slug}/centres/{centre.id}/edit", data={
         "name": "منارة جديدة", "address": "", "opening_hours": "", "phone": ""}).status_code == 303
     db.session.rollback()
     community = db.session.get(Community, community.id)
     assert (community.name, community.is_open, community.centres[0].name) == ("اسم جديد", False, "منارة جديدة")
+    assert (community.signature_goal, community.review_due_days, community.review_overdue_days) == (120, 5, 10)
+
+
+def test_review_overdue_must_follow_due(client, login_as):
+    community = make_community()
+    login_as(make_committee(community))
+    response = client.post(f"/communities/{community.slug}/edit", data={
+        "name": "حي", "timezone": "Asia/Damascus", "signature_goal": "50", "review_due_days": "10",
+        "review_overdue_days": "5"})
+    assert response.status_code == 200 and 'class="error-message"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/", "/communities/{slug}", "/communities/{slug}/members"])
