@@ -185,7 +185,9 @@ def can_view_proposal(user, proposal) -> bool:
 
     if proposal.status in states.PUBLIC and (proposal.status != "withdrawn" or proposal.published_at):
         return True
-    return bool(proposal_roles(user, proposal) & {"author", "committee"})
+    # An invited co-author reads the draft before answering the invitation.
+    return bool(proposal_roles(user, proposal) & {"author", "committee"}) or can_answer_coauthor_invitation(
+        user, proposal)
 
 
 def can_draft_proposal(user, community) -> bool:

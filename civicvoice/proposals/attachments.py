@@ -3,6 +3,7 @@ stored outside static/ under a random name."""
 import hashlib
 import io
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -73,18 +74,39 @@ def check(data: bytes, filename: str) -> str:
     return kind
 
 
-def add(uploader, proposal, data: bytes, filename: str) -> Attachment:
-    """Validate and store one file for the demand; the database row and the file are written together."""
-    kind = check(data, filename)
-    count = db.session.scalar(select(func.count(Attachment.id)).where(Attachment.proposal_id == proposal.id))
-    if count >= current_app.config["ATTACHMENTS_PER_PROPOSAL"]:
-        raise InvalidInput(_("A demand can have at most %(n)d attachments.",
-                             n=current_app.config["ATTACHMENTS_PER_PROPOSAL"]))
-    if kind != "application/pdf":
-        data = _strip_metadata(data, kind)
+@dataclass(frozen=True)
+class Upload:
+    """A file that passed every check, ready to store."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def prepare(files: list[tuple[bytes, str]], proposal=None) -> list[Upload]:
+    """Check every (data, filename) before anything is stored: one refused file refuses them all.
+
+    Images come back re-encoded without metadata. InvalidInput says which file and why.
+    """
+    existing = 0 if proposal is None or proposal.id is None else db.session.scalar(
+        select(func.count(Attachment.id)).where(Attachment.proposal_id == proposal.id))
+    limit = current_app.config["ATTACHMENTS_PER_PROPOSAL"]
+    if existing + len(files) > limit:
+        raise InvalidInput(_("A demand can have at most %(n)d attachments.", n=limit))
+    uploads = []
+    for data, filename in files:
+        kind = check(data, filename)
+        cleaned = data if kind == "application/pdf" else _strip_metadata(data, kind)
+        uploads.append(Upload(_safe_name(filename, kind), kind, cleaned))
+    return uploads
+
+
+def add(uploader, proposal, upload: Upload) -> Attachment:
+    """Store one prepared file for the demand: the row is flushed, then the file written under a random name."""
     key = secrets.token_hex(24)
-    attachment = Attachment(proposal_id=proposal.id, uploader_id=uploader.id, filename=_safe_name(filename, kind),
-                            content_type=kind, size=len(data), storage_key=key,
+    data = upload.data
+    attachment = Attachment(proposal_id=proposal.id, uploader_id=uploader.id, filename=upload.filename,
+                            content_type=upload.content_type, size=len(data), storage_key=key,
                             sha256=hashlib.sha256(data).hexdigest())
     db.session.add(attachment)
     db.session.flush()

@@ -33,6 +33,13 @@ class ProposalForm(FlaskForm):
         FileAllowed(["jpg", "jpeg", "png", "pdf"], _l("Attach JPEG, PNG or PDF files only."))],
         description=_l("JPEG, PNG or PDF, up to 5 MB each."))
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            self.longitude.errors = [*self.longitude.errors, _l("Give both latitude and longitude, or neither.")]
+            return False
+        return valid
+
     def fields_data(self) -> dict:
         """The demand's own fields, as the services take them."""
         return {

@@ -279,8 +279,7 @@ def listing(*, community=None, category: str = "", status: str = "", council_id:
         query = query.where(Proposal.status == status)
     if council_id:
         query = query.where(Proposal.council_id == council_id)
-    return query.options(selectinload(Proposal.author), selectinload(Proposal.coauthors)).order_by(
-        *SORT_ORDERS[sort])
+    return query.order_by(*SORT_ORDERS[sort])
 
 
 def similar(community, title: str, exclude_id: int | None = None, limit: int = 5) -> list[Proposal]:

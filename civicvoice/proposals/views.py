@@ -98,17 +98,14 @@ def _proposal_form(community, **kwargs) -> ProposalForm:
     return form
 
 
-def _attach_uploads(form, proposal) -> bool:
-    """Store the uploaded files; on a refused file, put the reason under the field and keep the rest."""
-    for upload in form.attachments.data or []:
-        if not upload or not upload.filename:
-            continue
-        try:
-            attachments.add(current_user, proposal, upload.read(), upload.filename)
-        except InvalidInput as error:
-            form.attachments.errors = [*form.attachments.errors, error.message]
-            return False
-    return True
+def _uploads(form, proposal=None):
+    """The checked uploads of the form, or None with the reason under the field (the rest of the form is kept)."""
+    files = [(f.read(), f.filename) for f in form.attachments.data or [] if f and f.filename]
+    try:
+        return attachments.prepare(files, proposal)
+    except InvalidInput as error:
+        form.attachments.errors = [*form.attachments.errors, error.message]
+        return None
 
 
 @bp.route("/communities/<slug>/demands/new", methods=["GET", "POST"])
@@ -117,16 +114,13 @@ def create(slug):
     community = _community(slug)
     permissions.require(permissions.can_draft_proposal(current_user, community))
     form = _proposal_form(community)
-    if form.validate_on_submit():
-        with db.session.begin_nested() as savepoint:
-            proposal = services.create_draft(current_user, community, **form.fields_data())
-            if not _attach_uploads(form, proposal):
-                savepoint.rollback()
-        if not form.attachments.errors:
-            db.session.commit()
-            flash(_("Your draft is saved. Invite co-authors, or submit it to the committee when it is ready."),
-                  "success")
-            return see_other(url_for(".show", proposal_id=proposal.id))
+    if form.validate_on_submit() and (uploads := _uploads(form)) is not None:
+        proposal = services.create_draft(current_user, community, **form.fields_data())
+        for upload in uploads:
+            attachments.add(current_user, proposal, upload)
+        db.session.commit()
+        flash(_("Your draft is saved. Invite co-authors, or submit it to the committee when it is ready."), "success")
+        return see_other(url_for(".show", proposal_id=proposal.id))
     similar = services.similar(community, form.title.data or "") if form.title.data else []
     return render_template("proposals/form.html", form=form, community=community, proposal=None, similar=similar)
 
@@ -137,15 +131,13 @@ def edit(proposal_id):
     proposal = _proposal(proposal_id)
     permissions.require(permissions.can_edit_proposal(current_user, proposal))
     form = _proposal_form(proposal.community, obj=proposal)
-    if form.validate_on_submit():
-        with db.session.begin_nested() as savepoint:
-            services.edit(current_user, proposal, **form.fields_data())
-            if not _attach_uploads(form, proposal):
-                savepoint.rollback()
-        if not form.attachments.errors:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return see_other(url_for(".show", proposal_id=proposal.id))
+    if form.validate_on_submit() and (uploads := _uploads(form, proposal)) is not None:
+        services.edit(current_user, proposal, **form.fields_data())
+        for upload in uploads:
+            attachments.add(current_user, proposal, upload)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return see_other(url_for(".show", proposal_id=proposal.id))
     return render_template("proposals/form.html", form=form, community=proposal.community, proposal=proposal,
                            similar=services.similar(proposal.community, form.title.data or "", proposal.id),
                            attachments=attachments.of(proposal), action_form=ActionForm())
@@ -262,7 +254,7 @@ def invite_coauthor(proposal_id):
 @bp.post("/demands/<int:proposal_id>/coauthors/<any(accept, decline):answer>")
 @login_required
 def answer_invitation(proposal_id, answer):
-    proposal = db.get_or_404(Proposal, proposal_id)
+    proposal = _proposal(proposal_id)
     permissions.require(permissions.can_answer_coauthor_invitation(current_user, proposal))
     services.answer_invitation(current_user, proposal, answer == "accept")
     db.session.commit()

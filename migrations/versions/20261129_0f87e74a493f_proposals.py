@@ -60,11 +60,11 @@ def upgrade():
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_proposals_category', ['category', 'status'], unique=False)
-        batch_op.create_index('ix_proposals_community_status_created', ['community_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_proposals_community_status_published', ['community_id', 'status', 'published_at'], unique=False)
         batch_op.create_index('ix_proposals_community_title_key', ['community_id', 'title_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_proposals_council_id'), ['council_id'], unique=False)
         batch_op.create_index('ix_proposals_status_activity', ['status', 'last_activity_at'], unique=False)
-        batch_op.create_index('ix_proposals_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_proposals_status_published', ['status', 'published_at'], unique=False)
         batch_op.create_index('ix_proposals_status_signatures', ['status', 'signature_count'], unique=False)
 
     op.create_table('proposal_attachments',
@@ -152,11 +152,11 @@ def downgrade():
     op.drop_table('proposal_attachments')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
         batch_op.drop_index('ix_proposals_status_signatures')
-        batch_op.drop_index('ix_proposals_status_created')
+        batch_op.drop_index('ix_proposals_status_published')
         batch_op.drop_index('ix_proposals_status_activity')
         batch_op.drop_index(batch_op.f('ix_proposals_council_id'))
         batch_op.drop_index('ix_proposals_community_title_key')
-        batch_op.drop_index('ix_proposals_community_status_created')
+        batch_op.drop_index('ix_proposals_community_status_published')
         batch_op.drop_index('ix_proposals_category')
         batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
 
