@@ -117,7 +117,9 @@ def edit(editor, proposal: Proposal, note: str = "", **fields) -> Revision | Non
     """Save the authors' changes as a new revision; None when nothing changed."""
     if proposal.status not in states.EDITABLE:
         raise InvalidTransition(_("This demand can no longer be edited."))
-    _check_fields(proposal.community, fields)
+    # Check the demand as it will be, so a partial edit keeps the fields it does not name.
+    _check_fields(proposal.community, {name: getattr(proposal, name)
+                                       for name in ("category", "council_id", "latitude", "longitude")} | fields)
     changed = {k: v for k, v in fields.items() if getattr(proposal, k) != v}
     if not changed:
         return None
