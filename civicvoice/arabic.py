@@ -11,8 +11,11 @@ _LETTERS = str.maketrans({
     "۰": "0", "۱": "1", "۲": "2", "۳": "3", "۴": "4", "۵": "5", "۶": "6", "۷": "7", "۸": "8", "۹": "9",
 })
 _NON_WORD = re.compile(r"[^\w]+")
-# Proclitics written joined to the word: "والمدرسة" is "و" + "ال" + "مدرسة".
-_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ب", "ل", "ف")
+# Proclitics written joined to the word: "والمدرسة" is "و" + "ال" + "مدرسة". The article (with what leads it) goes
+# first; then one letter that may be a proclitic or the word's own first letter ("ومدرسة", but "بلدية"). Taking it
+# off in both cases keeps "البلدية" and "بلدية" the same word.
+_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_PROCLITICS = ("و", "ب", "ل", "ف")
 
 
 def fold(text: str) -> str:
@@ -23,9 +26,11 @@ def fold(text: str) -> str:
 
 
 def _stem(word: str) -> str:
-    for prefix in _PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
-            return word[len(prefix):]
+    for prefixes in (_ARTICLES, _PROCLITICS):
+        for prefix in prefixes:
+            if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+                word = word[len(prefix):]
+                break
     return word
 
 

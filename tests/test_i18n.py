@@ -174,3 +174,17 @@ def test_the_layout_takes_lang_and_dir_from_the_locale():
     assert '<html lang="{{ current_language() }}" dir="{{ text_direction() }}">' in base
     for template in (ROOT / "civicvoice/templates").rglob("*.html"):
         assert "<html" not in template.read_text() or template.name == "base.html", template
+
+
+def test_a_language_left_by_the_previous_person_does_not_change_the_next_account(client, db):
+    from tests.factories import PASSWORD
+
+    make_user(email="omar@example.org", locale="en")
+    layla = make_user(email="layla@example.org", locale="ar")
+    client.post("/login", data={"email": "omar@example.org", "password": PASSWORD})
+    client.post("/logout")
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)  # the signed-out page keeps Omar's language
+    client.post("/login", data={"email": "layla@example.org", "password": PASSWORD})
+    db.session.refresh(layla)
+    assert layla.locale == "ar"
+    assert 'lang="ar"' in client.get("/").get_data(as_text=True)

@@ -88,7 +88,9 @@ def login():
         if user is None:
             form.password.errors.append(_("The email address or password is not correct."))
         else:
-            locale = session.get("locale")
+            # A language chosen on this device before signing in becomes the account's; one merely left
+            # behind by the previous person who signed out here (a shared computer at the centre) does not.
+            locale = session.get("locale") if not session.get("locale_inherited") else None
             session.clear()  # a fresh session at sign-in (no fixation)
             login_user(user, remember=form.remember.data)
             if locale and locale != user.locale:
@@ -104,7 +106,7 @@ def logout():
     session.clear()
     logout_user()  # after clear(): it leaves the mark that makes Flask-Login delete the remember-me cookie
     if locale:
-        session["locale"] = locale
+        session["locale"], session["locale_inherited"] = locale, True
     flash(_("You are signed out."), "success")
     return see_other(url_for("communities.index"))
 
@@ -197,6 +199,7 @@ def set_language():
     form = LanguageForm()
     if form.validate_on_submit() and form.locale.data in current_app.config["LANGUAGES"]:
         session["locale"] = form.locale.data
+        session.pop("locale_inherited", None)
         if current_user.is_authenticated:
             services.set_locale(current_user, form.locale.data)
             db.session.commit()

@@ -28,7 +28,7 @@ def describe(event) -> Markup:
     if event.verb.startswith("proposal."):
         from ..proposals.timeline import describe as describe_proposal
 
-        return describe_proposal(event)
+        return describe_proposal(event, notification=True)
     text = texts.get(event.verb)
     return Markup(text()) if text else Markup(escape(_("Something happened that concerns you.")))
 

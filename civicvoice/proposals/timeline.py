@@ -13,8 +13,11 @@ def _who(event) -> Markup:
     return _bdi(event.actor.public_name) if event.actor is not None else Markup(escape(_("the committee")))
 
 
-def describe(event) -> Markup:
-    """One sentence for an event of a demand; names and titles isolated with <bdi>."""
+def describe(event, notification: bool = False) -> Markup:
+    """One sentence for an event of a demand; names and titles isolated with <bdi>.
+
+    `notification` phrases it for the person notified ("invited you"); otherwise for the public timeline.
+    """
     data = event.data or {}
     who = _who(event)
     title = _bdi(data.get("title", ""))
@@ -36,8 +39,9 @@ def describe(event) -> Markup:
         "proposal.merged_in": lambda: _("The duplicate %(title)s was merged into this demand.",
                                         title=_bdi(data.get("duplicate_title", ""))),
         "proposal.goal_changed": lambda: _("The committee set the signature goal to %(n)s.", n=data.get("after")),
-        "proposal.coauthor_invited": lambda: _("%(who)s invited you to write %(title)s together.", who=who,
-                                               title=title),
+        "proposal.coauthor_invited": lambda: (
+            _("%(who)s invited you to write %(title)s together.", who=who, title=title) if notification
+            else _("%(who)s invited a co-author.", who=who)),
         "proposal.coauthor_accepted": lambda: _("%(who)s became a co-author.", who=who),
         "proposal.coauthor_declined": lambda: _("%(who)s declined to co-author %(title)s.", who=who, title=title),
         "proposal.attachment_added": lambda: _("%(who)s attached %(name)s.", who=who,
