@@ -53,7 +53,7 @@ def _trigrams(text: str) -> set[str]:
 
 
 def similarity(a: str, b: str) -> float:
-    """Trigram similarity (0–1) of two keys, as PostgreSQL's pg_trgm computes it."""
+    """Trigram similarity (0–1) of two keys: shared trigrams over all trigrams (like pg_trgm, one space of padding)."""
     first, second = _trigrams(a), _trigrams(b)
     if not first or not second:
         return 0.0

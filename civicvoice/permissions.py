@@ -207,9 +207,12 @@ def can_invite_coauthor(user, proposal) -> bool:
 
 
 def can_answer_coauthor_invitation(user, proposal) -> bool:
+    """Invitations are answered while the demand is being written or reviewed; they lapse once it is public."""
+    from .proposals import states
     from .proposals.services import invitation_for
 
-    return _signed_in(user) and invitation_for(user, proposal) is not None
+    return (proposal.status in states.PRIVATE - {"rejected"} and _signed_in(user)
+            and invitation_for(user, proposal) is not None)
 
 
 def can_transition_proposal(user, proposal, action: str) -> bool:

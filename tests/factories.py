@@ -75,3 +75,124 @@ def make_staff(council, user=None, role="responder"):
     councils.add_staff(None, council, user, role)
     db.session.commit()
     return user
+
+
+# Proposals (demands) -----------------------------------------------------------------------------
+
+# How a factory reaches each status from a draft: the actions of states.TRANSITIONS, in order.
+PROPOSAL_PATHS = {
+    "draft": (),
+    "in_review": ("submit",),
+    "changes_requested": ("submit", "request_changes"),
+    "rejected": ("submit", "reject"),
+    "open": ("submit", "publish"),
+    "voting": ("submit", "publish", "open_vote"),
+    "adopted": ("submit", "publish", "open_vote", "adopt"),
+    "not_adopted": ("submit", "publish", "open_vote", "not_adopt"),
+    "submitted": ("submit", "publish", "open_vote", "adopt", "send_letter"),
+    "acknowledged": ("submit", "publish", "open_vote", "adopt", "send_letter", "acknowledge"),
+    "in_progress": ("submit", "publish", "open_vote", "adopt", "send_letter", "acknowledge", "start_work"),
+    "resolved": ("submit", "publish", "open_vote", "adopt", "send_letter", "acknowledge", "start_work", "resolve"),
+    "declined": ("submit", "publish", "open_vote", "adopt", "send_letter", "decline"),
+    "withdrawn": ("submit", "publish", "withdraw"),
+    "merged": ("submit", "publish", "merge"),
+    "hidden": ("submit", "publish", "hide"),
+}
+# Statuses reached through the council: a demand in them needs an addressed council.
+COUNCIL_STATUSES = {"submitted", "acknowledged", "in_progress", "resolved", "declined"}
+
+
+def proposal_fields(**fields) -> dict:
+    """The fields of a draft, as the form would send them."""
+    n = next(_seq)
+    return {"title": f"مطلب تجريبي رقم {n}", "summary": "ملخص المطلب", "body": "## المشكلة\n\nشرح المشكلة.",
+            "category": "facility_repair", "council_id": None, "place": "الحي", "resolution": "ما يعد حلاً",
+            **fields}
+
+
+def link_council(community, council=None):
+    """Link `council` (a new one by default) to the community, keeping the councils already linked."""
+    council = council or make_council()
+    if council not in community.councils:
+        communities.link_councils(None, community, [*community.councils, council])
+        db.session.commit()
+    return council
+
+
+def committee_member(community):
+    """A committee member of the community (the first one, or a new one)."""
+    chair = communities.committee(community)
+    return chair[0].user if chair else make_committee(community)
+
+
+def council_responder(council):
+    responder = next((s.user for s in councils.staff_of(council) if s.role == "responder"), None)
+    return responder or make_staff(council, role="responder")
+
+
+def advance_proposal(proposal, action, actor=None, reason="raison"):
+    """Apply one action of the table through the services, by someone allowed to (committee, author or council)."""
+    from civicvoice.proposals import services as proposals
+    from civicvoice.proposals import states
+
+    roles = states.TRANSITIONS[action].roles
+    if actor is None:
+        if "author" in roles:
+            actor = proposal.author
+        elif "committee" in roles:
+            actor = committee_member(proposal.community)
+        else:
+            actor = council_responder(proposal.council)
+    if action == "submit":
+        proposals.submit(actor, proposal)
+    elif action == "publish":
+        proposals.publish(actor, proposal)
+    elif action == "request_changes":
+        proposals.request_changes(actor, proposal, reason)
+    elif action == "reject":
+        proposals.reject(actor, proposal, "other", reason)
+    elif action == "withdraw":
+        proposals.withdraw(actor, proposal, reason)
+    elif action == "merge":
+        kept = make_proposal(proposal.community, status="open")
+        proposals.merge(actor, proposal, kept, reason)
+    else:
+        proposals._move(actor, proposal, action, reason if states.TRANSITIONS[action].needs_reason else "")
+    db.session.commit()
+    return proposal
+
+
+def make_proposal(community=None, author=None, status="open", council=None, **fields):
+    """A demand in `status`, drafted by a member and moved there through the services in table order."""
+    from civicvoice.proposals import services as proposals
+
+    community = community or make_community()
+    author = make_member(community, author) if author is None or not _is_member(author, community) else author
+    if council is None and status in COUNCIL_STATUSES and fields.get("council_id") is None:
+        council = link_council(community)
+    if council is not None:
+        link_council(community, council)
+        fields["council_id"] = council.id
+    proposal = proposals.create_draft(author, community, **proposal_fields(**fields))
+    db.session.commit()
+    for action in PROPOSAL_PATHS[status]:
+        advance_proposal(proposal, action)
+    assert proposal.status == status
+    return proposal
+
+
+def _is_member(user, community) -> bool:
+    membership = communities.membership(community, user)
+    return membership is not None and membership.status == "active"
+
+
+def make_coauthor(proposal, user=None, *, accept=True):
+    """A member of the demand's community invited as co-author by its author; accepted unless accept=False."""
+    from civicvoice.proposals import services as proposals
+
+    user = user if user is not None and _is_member(user, proposal.community) else make_member(proposal.community, user)
+    proposals.invite_coauthor(proposal.author, proposal, user)
+    if accept:
+        proposals.answer_invitation(user, proposal, accept=True)
+    db.session.commit()
+    return user

@@ -1,4 +1,8 @@
-"""Role × action matrix for everything the Foundation gates. Any new predicate must be added here."""
+"""Role × action matrix for everything the application gates. Any new predicate must be added here.
+
+Community and council predicates are asked about the community `C` / council `K` of the fixture; demand predicates
+about its demand `P` (of `C`, addressed to `K`), put in each state the matrix lists.
+"""
 import inspect
 
 import pytest
@@ -6,14 +10,26 @@ from flask_login import AnonymousUserMixin
 
 from civicvoice import permissions
 from civicvoice.communities import services as communities
-from tests.factories import (make_admin, make_committee, make_community, make_council, make_member, make_pending,
-                             make_staff, make_user)
+from civicvoice.database import utcnow
+from tests.factories import (link_council, make_admin, make_coauthor, make_committee, make_community, make_council,
+                             make_member, make_pending, make_proposal, make_staff, make_user)
 
-ROLES = ["anonymous", "unverified", "resident", "pending", "member", "committee", "other_committee",
-         "council_viewer", "council_responder", "other_council_staff", "admin", "deleted"]
+ROLES = ["anonymous", "unverified", "resident", "pending", "member", "author", "coauthor", "invited", "committee",
+         "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin", "deleted"]
 
-EVERYONE_SIGNED_IN = {"unverified", "resident", "pending", "member", "committee", "other_committee",
-                      "council_viewer", "council_responder", "other_council_staff", "admin"}
+# Members of `C`: "author" wrote `P`, "coauthor" accepted to write it with them, "invited" has not answered yet.
+MEMBERS = {"member", "author", "coauthor", "invited"}
+EVERYONE_SIGNED_IN = {"unverified", "resident", "pending", "committee", "other_committee",
+                      "council_viewer", "council_responder", "other_council_staff", "admin"} | MEMBERS
+EVERYONE = EVERYONE_SIGNED_IN | {"anonymous", "deleted"}
+AUTHORS = {"author", "coauthor"}
+REVIEWERS = {"committee", "admin"}
+NOBODY = set()
+# Demand states: a status, or a status with how the demand got there.
+PUBLIC_CASES = ["open", "voting", "adopted", "not_adopted", "submitted", "acknowledged", "in_progress", "resolved",
+                "declined", "withdrawn", "merged"]
+PRIVATE_CASES = ["draft", "in_review", "changes_requested", "rejected", "withdrawn_draft", "hidden"]
+INVITABLE_CASES = {"draft", "in_review", "changes_requested"}
 
 # predicate -> roles that may (on the community `C` / council `K` of the fixture)
 MATRIX = {
@@ -24,8 +40,8 @@ MATRIX = {
     "can_edit_council": {"admin"},
     "can_link_councils": {"admin"},
     "can_appoint_anyone": {"admin"},
-    "can_join_community": EVERYONE_SIGNED_IN - {"pending", "member", "committee"},
-    "can_leave_community": {"pending", "member", "committee"},
+    "can_join_community": EVERYONE_SIGNED_IN - MEMBERS - {"pending", "committee"},
+    "can_leave_community": MEMBERS | {"pending", "committee"},
     "can_edit_community": {"committee", "admin"},
     "can_manage_centres": {"committee", "admin"},
     "can_review_membership_requests": {"committee", "admin"},
@@ -34,6 +50,31 @@ MATRIX = {
     "can_verify_in_person": {"committee", "admin"},
     "can_invite_council_staff": {"council_responder", "admin"},
     "can_view_council_staff": {"council_viewer", "council_responder", "admin"},
+    # Demands: {state of P: roles that may}; can_transition_proposal by "state:action".
+    "can_draft_proposal": MEMBERS | {"committee"},
+    "can_review_proposals": REVIEWERS,
+    "can_view_proposal": {**{case: EVERYONE for case in PUBLIC_CASES},
+                          # an invitation lapses once the demand is rejected, withdrawn or hidden
+                          **{case: AUTHORS | REVIEWERS | ({"invited"} if case in INVITABLE_CASES else NOBODY)
+                             for case in PRIVATE_CASES}},
+    "can_edit_proposal": {"draft": AUTHORS, "changes_requested": AUTHORS, "in_review": NOBODY, "open": NOBODY,
+                          "rejected": NOBODY},
+    "can_invite_coauthor": {"draft": {"author"}, "changes_requested": {"author"}, "in_review": NOBODY,
+                            "open": NOBODY},
+    "can_answer_coauthor_invitation": {"draft": {"invited"}, "changes_requested": {"invited"},
+                                       "in_review": {"invited"}, "rejected": NOBODY, "open": NOBODY},
+    "can_set_signature_goal": {"draft": NOBODY, "in_review": REVIEWERS, "open": REVIEWERS, "voting": NOBODY,
+                               "rejected": NOBODY},
+    "can_transition_proposal": {
+        "draft:submit": AUTHORS, "changes_requested:submit": AUTHORS, "in_review:submit": NOBODY,
+        "in_review:publish": REVIEWERS, "in_review:request_changes": REVIEWERS, "in_review:reject": REVIEWERS,
+        "open:publish": NOBODY, "draft:withdraw": AUTHORS, "open:withdraw": AUTHORS, "voting:withdraw": NOBODY,
+        "open:merge": REVIEWERS, "open:hide": REVIEWERS, "withdrawn:hide": REVIEWERS, "hidden:hide": NOBODY,
+        "open:open_vote": REVIEWERS, "voting:adopt": REVIEWERS, "voting:not_adopt": REVIEWERS,
+        "adopted:send_letter": REVIEWERS, "submitted:acknowledge": {"council_responder"},
+        "acknowledged:start_work": {"council_responder"}, "in_progress:resolve": {"council_responder"},
+        "submitted:decline": {"council_responder"}, "resolved:reopen": REVIEWERS, "open:acknowledge": NOBODY,
+    },
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
@@ -42,7 +83,10 @@ SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 def world(app, db):
     community, other = make_community(is_open=False), make_community()
     council, other_council = make_council(), make_council()
+    link_council(community, council)
     deleted = make_member(community)
+    proposal = make_proposal(community, status="draft", council=council)
+    make_coauthor(proposal, deleted)  # a co-author who deleted their account is nobody
     deleted.deleted_at = deleted.created_at
     users = {
         "anonymous": AnonymousUserMixin(),
@@ -50,6 +94,9 @@ def world(app, db):
         "resident": make_user(),
         "pending": make_pending(community),
         "member": make_member(community),
+        "author": proposal.author,
+        "coauthor": make_coauthor(proposal),
+        "invited": make_coauthor(proposal, accept=False),
         "committee": make_committee(community),
         "other_committee": make_committee(other),
         "council_viewer": make_staff(council, role="viewer"),
@@ -59,23 +106,52 @@ def world(app, db):
         "deleted": deleted,
     }
     db.session.commit()
-    return {"users": users, "community": community, "council": council}
+    return {"users": users, "community": community, "council": council, "proposal": proposal}
 
 
-def _call(name, user, world):
+def _put(proposal, case):
+    """Put the demand in the state `case` names (directly: the predicates read only the demand's fields)."""
+    status = case.split(":")[0]
+    published = status not in {"draft", "in_review", "changes_requested", "rejected", "withdrawn_draft"}
+    proposal.status = "withdrawn" if status == "withdrawn_draft" else status
+    proposal.published_at = utcnow() if published else None
+
+
+def _call(name, user, world, case=None):
     predicate = getattr(permissions, name)
     params = list(inspect.signature(predicate).parameters)[1:]
     if not params:
         return predicate(user)
+    if params[0] == "proposal":
+        _put(world["proposal"], case)
+        return predicate(user, world["proposal"], *case.split(":")[1:])
     target = world["council"] if "council" in name else world["community"]
     return predicate(user, target)
 
 
+def _expectations():
+    """(predicate, state or None, roles that may) for every line of the matrix."""
+    for name, expected in MATRIX.items():
+        if isinstance(expected, dict):
+            yield from ((name, case, roles) for case, roles in expected.items())
+        else:
+            yield name, None, expected
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_matrix(world, role):
-    wrong = {name: _call(name, world["users"][role], world) for name in MATRIX
-             if _call(name, world["users"][role], world) is not (role in MATRIX[name])}
+    user = world["users"][role]
+    wrong = {(name, case): not (role in roles) for name, case, roles in _expectations()
+             if _call(name, user, world, case) is not (role in roles)}
     assert wrong == {}
+
+
+def test_matrix_covers_every_state_of_a_demand():
+    from civicvoice.proposals import states
+
+    cases = set(MATRIX["can_view_proposal"])
+    assert {case.replace("withdrawn_draft", "withdrawn") for case in cases} == set(states.STATUSES)
+    assert {case.split(":")[1] for case in MATRIX["can_transition_proposal"]} == set(states.TRANSITIONS)
 
 
 def test_every_predicate_is_in_the_matrix():

@@ -118,8 +118,8 @@ def edit(editor, proposal: Proposal, note: str = "", **fields) -> Revision | Non
     if proposal.status not in states.EDITABLE:
         raise InvalidTransition(_("This demand can no longer be edited."))
     # Check the demand as it will be, so a partial edit keeps the fields it does not name.
-    _check_fields(proposal.community, {name: getattr(proposal, name)
-                                       for name in ("category", "council_id", "latitude", "longitude")} | fields)
+    current = {name: getattr(proposal, name) for name in ("category", "council_id", "latitude", "longitude")}
+    _check_fields(proposal.community, current | fields)
     changed = {k: v for k, v in fields.items() if getattr(proposal, k) != v}
     if not changed:
         return None
@@ -198,7 +198,7 @@ def submit(actor, proposal: Proposal) -> None:
 
 
 def publish(actor, proposal: Proposal) -> None:
-    """Make the demand public and open for signatures, with the community's signature goal."""
+    """Make the demand public and open for signatures (its goal was copied from the community at drafting)."""
     event = _move(actor, proposal, "publish")
     proposal.published_at = utcnow()
     _notify_authors(event, proposal)
@@ -211,8 +211,9 @@ def request_changes(actor, proposal: Proposal, reason: str) -> None:
 def reject(actor, proposal: Proposal, code: str, reason: str) -> None:
     if code not in REJECTION_REASONS:
         raise InvalidInput(_("Choose a reason from the list."))
+    event = _move(actor, proposal, "reject", reason, code=code)
     proposal.rejection_code = code
-    _notify_authors(_move(actor, proposal, "reject", reason, code=code), proposal)
+    _notify_authors(event, proposal)
 
 
 def withdraw(actor, proposal: Proposal, reason: str) -> None:

@@ -45,6 +45,8 @@ def _filtered(community=None):
         SelectChoice(s, states.LABELS[s]) for s in services.LIST_STATUSES]
     councils = community.councils if community else db.session.scalars(db.select(Council).order_by(Council.name))
     form.council.choices = [SelectChoice("", _("All councils"))] + [SelectChoice(str(c.id), c.name) for c in councils]
+    if set(request.args) - {*form._fields, "page", "per_page"}:
+        abort(400)  # unknown filter keys (filter[user__password_hash]...) are refused, not ignored
     if request.args and not form.validate():
         abort(400)  # filters and sorts outside the allowlists are refused, never passed to SQL
     query = services.listing(community=community, category=form.category.data or "", status=form.status.data or "",
