@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from .. import activity
 from ..errors import InvalidInput
+from ..i18n import format_number
 from ..extensions import db
 from .models import Attachment
 
@@ -62,8 +63,9 @@ def check(data: bytes, filename: str) -> str:
     if len(data) == 0:
         raise InvalidInput(_("The file %(name)s is empty.", name=filename))
     if len(data) > limit:
+        # Not rounded down: a limit under 1 MB must not read "larger than 0 MB".
         raise InvalidInput(_("The file %(name)s is larger than %(size)s MB.", name=filename,
-                             size=limit // (1024 * 1024)))
+                             size=format_number(limit / (1024 * 1024))))
     kind = sniff(data)
     if kind is None:
         raise InvalidInput(_("The file %(name)s is not a JPEG, PNG or PDF.", name=filename))

@@ -3,18 +3,19 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
 from wtforms import (DecimalField, EmailField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
                      TextAreaField)
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import strip
 from .models import CATEGORIES, REJECTION_REASONS
 
 
 class ProposalForm(FlaskForm):
+    # DataRequired (not InputRequired) on stripped text: a title or reason of spaces only is missing.
     title = StringField(_l("Title"), filters=[strip], validators=[
-        InputRequired(_l("Give the demand a title.")), Length(min=5, max=160)],
+        DataRequired(_l("Give the demand a title.")), Length(min=5, max=160)],
         description=_l("Short and concrete, for example: Repair the roof of the girls' school"))
     summary = TextAreaField(_l("Summary"), filters=[strip], validators=[
-        InputRequired(_l("Write a short summary.")), Length(max=500)],
+        DataRequired(_l("Write a short summary.")), Length(max=500)],
         description=_l("Two or three sentences: what is asked and why."))
     body = TextAreaField(_l("Full text"), validators=[Length(max=20000)],
                          description=_l("Headings (#), lists (-) and links are allowed."))
@@ -28,7 +29,7 @@ class ProposalForm(FlaskForm):
     longitude = DecimalField(_l("Longitude (optional)"), places=None, validators=[
         Optional(), NumberRange(min=-180, max=180, message=_l("Enter a number between -180 and 180."))])
     resolution = TextAreaField(_l("What would count as resolved"), filters=[strip], validators=[
-        InputRequired(_l("Say what would count as resolved.")), Length(max=2000)])
+        DataRequired(_l("Say what would count as resolved.")), Length(max=2000)])
     attachments = MultipleFileField(_l("Photos and documents (optional)"), validators=[
         FileAllowed(["jpg", "jpeg", "png", "pdf"], _l("Attach JPEG, PNG or PDF files only."))],
         description=_l("JPEG, PNG or PDF, up to 5 MB each."))
@@ -53,7 +54,7 @@ class ProposalForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
-        InputRequired(_l("Please give a reason.")), Length(max=2000)])
+        DataRequired(_l("Please give a reason.")), Length(max=2000)])
 
 
 class RejectForm(ReasonForm):

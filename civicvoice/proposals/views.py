@@ -8,7 +8,7 @@ from ..accounts import services as accounts
 from ..activity.services import timeline
 from ..communities.models import Community
 from ..council.models import Council
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
@@ -159,8 +159,16 @@ def show(proposal_id):
         coauthor_form=CoauthorForm())
 
 
-def _act(proposal: Proposal, action: str, message: str, *args):
+def _require_transition(proposal: Proposal, action: str) -> None:
+    """403 for a role that never makes this move; 409 (InvalidTransition) for one that may, but not now."""
+    if (not permissions.can_transition_proposal(current_user, proposal, action)
+            and permissions.proposal_roles(current_user, proposal) & states.TRANSITIONS[action].roles):
+        raise InvalidTransition()
     permissions.require(permissions.can_transition_proposal(current_user, proposal, action))
+
+
+def _act(proposal: Proposal, action: str, message: str, *args):
+    _require_transition(proposal, action)
     getattr(services, action)(current_user, proposal, *args)
     db.session.commit()
     flash(message, "success")
@@ -181,7 +189,7 @@ def publish(proposal_id):
 
 def _with_reason(proposal_id: int, action: str, form_class, message: str, template: str, **context):
     proposal = _proposal(proposal_id)
-    permissions.require(permissions.can_transition_proposal(current_user, proposal, action))
+    _require_transition(proposal, action)
     form = form_class()
     if "choices" in context:
         form.target.choices = context.pop("choices")
@@ -244,7 +252,8 @@ def invite_coauthor(proposal_id):
     permissions.require(permissions.can_invite_coauthor(current_user, proposal))
     form = CoauthorForm()
     user = accounts.find_by_email(form.email.data) if form.validate_on_submit() else None
-    if user is None or not user.is_active:
+    # A non-member reads like an unknown address: inviting must not reveal who has an account.
+    if user is None or not user.is_active or not permissions.is_member(user, proposal.community):
         flash(_("No member of this community uses this email address."), "error")
     else:
         services.invite_coauthor(current_user, proposal, user)

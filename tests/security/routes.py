@@ -2,17 +2,22 @@
 
 A new route fails the suites that enumerate the map until it is added here, so every route is looked at.
 """
+import io
 import itertools
 import re
 from types import SimpleNamespace
+
+from PIL import Image
 
 from werkzeug.routing.converters import AnyConverter
 
 from civicvoice import create_app
 from civicvoice.accounts import tokens
-from civicvoice.communities.services import membership
+from civicvoice.communities.services import link_councils, membership
 from civicvoice.council.services import staff_membership
 from civicvoice.extensions import db
+from civicvoice.proposals import attachments as proposal_attachments
+from civicvoice.proposals import services as proposals
 from tests.factories import PASSWORD, make_admin, make_centre, make_committee, make_community, make_council, \
     make_member, make_pending, make_staff, make_user
 
@@ -27,6 +32,10 @@ def build_world():
     The admin is on the committee of the closed community `alpha` (with one more committee member, a plain
     member and a pending request, which notified the admin), is not a member of `beta`, and has not yet
     verified their email (so a resend has something to do). Tokens are live.
+
+    Demands of `alpha` (addressed to `council`): the admin's own `draft` (two revisions, a PNG attachment,
+    `second` invited as co-author), a draft by the member to which the admin is `invited`, one `in_review`,
+    one `published` (open) and one `kept` (open, the target of a merge).
     """
     admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
     alpha = make_community(slug="alpha", is_open=False)
@@ -39,7 +48,9 @@ def build_world():
     council = make_council()
     staffer = make_staff(council, role="responder")
     unverified = make_user(verified=False)
-    world = SimpleNamespace(
+    link_councils(None, alpha, [council])
+    demands = _demands(admin, alpha, council, second, member)
+    world = SimpleNamespace(**demands,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified,
         request_id=membership(alpha, pending).id, staff_id=staff_membership(staffer).id,
@@ -49,6 +60,53 @@ def build_world():
     )
     db.session.commit()
     return world
+
+
+def demand_fields(council, **fields) -> dict:
+    """Every field of the demand form, as the services take them."""
+    return {"title": "إصلاح سقف مدرسة البنات", "summary": "السقف يدلف في الشتاء.",
+            "body": "## التفاصيل\n- الصف الثالث", "category": "facility_repair",
+            "council_id": council.id if council else None, "place": "الحارة القبلية", "latitude": None,
+            "longitude": None, "resolution": "سقف لا يدلف.", **fields}
+
+
+def demand_form(council, **fields) -> dict:
+    """The same fields as a browser posts them."""
+    data = demand_fields(council, **fields)
+    data.pop("latitude"), data.pop("longitude")
+    return {**data, "council_id": str(data["council_id"]) if data["council_id"] else ""}
+
+
+def png_bytes(size=(4, 4), color=(200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def attach(uploader, proposal, data: bytes, filename: str):
+    """Store one file on the demand through the attachment service (checked, cleaned, then written)."""
+    [upload] = proposal_attachments.prepare([(data, filename)], proposal)
+    return proposal_attachments.add(uploader, proposal, upload)
+
+
+def _demands(admin, community, council, second, member) -> dict:
+    draft = proposals.create_draft(admin, community, **demand_fields(council, title="مسودة المدير"))
+    proposals.edit(admin, draft, **demand_fields(council, title="مسودة المدير المعدلة"))
+    proposals.invite_coauthor(admin, draft, second)
+    attachment = attach(admin, draft, png_bytes(), "photo.png")
+    invited = proposals.create_draft(member, community, **demand_fields(council, title="مسودة بدعوة"))
+    proposals.invite_coauthor(member, invited, admin)
+    review = proposals.create_draft(member, community, **demand_fields(council, title="مطلب قيد المراجعة"))
+    proposals.submit(member, review)
+    published = proposals.create_draft(member, community, **demand_fields(council, title="إنارة الشارع العام"))
+    proposals.submit(member, published)
+    proposals.publish(admin, published)
+    kept = proposals.create_draft(second, community, **demand_fields(council, title="إنارة الطريق العام"))
+    proposals.submit(second, kept)
+    proposals.publish(admin, kept)
+    db.session.commit()
+    return {"draft": draft, "invited": invited, "review": review, "published": published, "kept": kept,
+            "attachment_id": attachment.id}
 
 
 # GET rules: endpoint -> URL values. ------------------------------------------------------------
@@ -80,6 +138,21 @@ GET_CASES = {
     "council.edit": lambda w: {"council_id": w.council.id},
     "council.staff": lambda w: {"council_id": w.council.id},
     "council.accept_invitation": lambda w: {"token": w.invite_token},
+    "proposals.index": lambda w: {},
+    "proposals.community_index": lambda w: {"slug": w.alpha.slug},
+    "proposals.mine": lambda w: {},
+    "proposals.similar": lambda w: {"slug": w.alpha.slug, "title": "إنارة الشارع"},
+    "proposals.review_queue": lambda w: {"slug": w.alpha.slug},
+    "proposals.create": lambda w: {"slug": w.alpha.slug},
+    "proposals.edit": lambda w: {"proposal_id": w.draft.id},
+    "proposals.show": lambda w: {"proposal_id": w.published.id},
+    "proposals.request_changes": lambda w: {"proposal_id": w.review.id},
+    "proposals.reject": lambda w: {"proposal_id": w.review.id},
+    "proposals.withdraw": lambda w: {"proposal_id": w.draft.id},
+    "proposals.merge": lambda w: {"proposal_id": w.published.id},
+    "proposals.revisions": lambda w: {"proposal_id": w.draft.id},
+    "proposals.compare": lambda w: {"proposal_id": w.draft.id, "from": 1, "to": 2},
+    "proposals.attachment": lambda w: {"proposal_id": w.draft.id, "attachment_id": w.attachment_id},
 }
 
 # POST rules: endpoint -> (URL values, a form that succeeds for the signed-in admin of build_world). ----
@@ -95,7 +168,8 @@ POST_CASES = {
     "communities.create": lambda w: ({}, {"name": "New community", "slug": "new-community", "code": "NEW",
                                           "description": "", "is_open": "y", "timezone": "Asia/Damascus"}),
     "communities.edit": lambda w: ({"slug": w.alpha.slug}, {"name": "Renamed", "description": "Changed",
-                                                            "timezone": "Asia/Damascus"}),
+                                                            "timezone": "Asia/Damascus", "review_due_days": "5",
+                                                            "review_overdue_days": "10", "signature_goal": "80"}),
     "communities.add_centre": lambda w: ({"slug": w.alpha.slug}, {"name": "Second", "address": "Road"}),
     "communities.edit_centre": lambda w: ({"slug": w.alpha.slug, "centre_id": w.centre.id},
                                           {"name": "Renamed centre", "address": "Street 2"}),
@@ -119,6 +193,19 @@ POST_CASES = {
     "council.staff": lambda w: ({"council_id": w.council.id}, {"email": "new@example.org", "role": "viewer"}),
     "council.remove_staff": lambda w: ({"council_id": w.council.id, "staff_id": w.staff_id}, {}),
     "council.accept_invitation": lambda w: ({"token": w.invite_token}, {}),
+    "proposals.create": lambda w: ({"slug": w.alpha.slug}, demand_form(w.council, title="مطلب جديد تماما")),
+    "proposals.edit": lambda w: ({"proposal_id": w.draft.id}, demand_form(w.council, title="عنوان آخر للمسودة")),
+    "proposals.submit": lambda w: ({"proposal_id": w.draft.id}, {}),
+    "proposals.publish": lambda w: ({"proposal_id": w.review.id}, {}),
+    "proposals.request_changes": lambda w: ({"proposal_id": w.review.id}, {"reason": "Add the school's name."}),
+    "proposals.reject": lambda w: ({"proposal_id": w.review.id}, {"code": "incomplete", "reason": "No details."}),
+    "proposals.withdraw": lambda w: ({"proposal_id": w.draft.id}, {"reason": "Solved already."}),
+    "proposals.merge": lambda w: ({"proposal_id": w.published.id}, {"target": str(w.kept.id),
+                                                                     "reason": "Same street."}),
+    "proposals.set_goal": lambda w: ({"proposal_id": w.published.id}, {"goal": "75"}),
+    "proposals.invite_coauthor": lambda w: ({"proposal_id": w.draft.id}, {"email": w.member.email}),
+    "proposals.answer_invitation": lambda w: ({"proposal_id": w.invited.id}, {}),
+    "proposals.remove_attachment": lambda w: ({"proposal_id": w.draft.id, "attachment_id": w.attachment_id}, {}),
 }
 
 # POST routes whose success changes the session only, never a row.

@@ -1,13 +1,15 @@
 """Stored XSS and template injection (SECURITY.md B.10, B.13): user text is always escaped, never evaluated.
 
-Each payload goes into every text field we store (user display name, community name and description,
-centre name, address and opening hours, council name, jurisdiction and postal address), tagged with the
-field's name, so each page is checked for exactly the fields it shows: every one must be there escaped,
-none raw.
+Each payload goes into every text field we store (user display name, community name and description, centre
+name, address and opening hours, council name, jurisdiction and postal address; a demand's title, summary,
+markdown body, place and resolution, the reasons given for its moves and its attachments' file names),
+tagged with the field's name, so each page is checked for exactly the fields it shows: every one must be
+there escaped, none raw.
 """
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from markupsafe import escape
@@ -227,3 +229,151 @@ def test_sql_is_never_built_from_f_strings():
 def test_autoescape_is_on_for_every_html_template(app):
     templates = [path.relative_to(PACKAGE / "templates").as_posix() for path in _files("templates/**/*.html")]
     assert [name for name in templates if not app.jinja_env.autoescape(name)] == []
+
+
+# Demands: every text field of a demand, the reasons of the committee's and authors' decisions and the
+# attachment file name, on the public page, the lists, the review queue, the diff view and notifications. --
+
+DEMAND_FIELDS = ("title", "summary", "body", "place", "resolution")
+
+
+@pytest.fixture
+def demand_site(app, payload):
+    """Demands of `alpha` whose every text field is `payload ~field`; returns (objects, tag)."""
+    from civicvoice.proposals import services as proposals
+
+    from .routes import attach, png_bytes
+
+    def tag(field):
+        return f"{payload} ~{field}"
+
+    council = make_council(name="مجلس البلدة")
+    community = make_community(slug="alpha")
+    communities.link_councils(None, community, [council])
+    admin = make_committee(community, make_admin(name="Admin"))
+    author = make_member(community, make_user(name=tag("author")))
+
+    def demand(status, **extra):
+        # Revision 1 has one-word fields, so the diff to revision 2 shows each tagged field whole.
+        draft = proposals.create_draft(author, community, title="قديم", summary="قديم", body="قديم",
+                                       category="other", council_id=council.id, place="قديم", latitude=None,
+                                       longitude=None, resolution="قديم")
+        proposals.edit(author, draft, **{**{field: tag(field) for field in DEMAND_FIELDS}, "category": "other",
+                                         "council_id": council.id}, **extra)
+        if status != "draft":
+            proposals.submit(author, draft)
+        if status not in ("draft", "in_review"):
+            if status in ("changes_requested", "rejected"):
+                getattr(proposals, {"changes_requested": "request_changes", "rejected": "reject"}[status])(
+                    admin, draft, *(("incomplete",) if status == "rejected" else ()), tag(status))
+            else:
+                proposals.publish(admin, draft)
+        return draft
+
+    published = demand("open")
+    filename = attach(author, published, png_bytes(), tag("filename") + ".png").filename
+    other = demand("open")
+    withdrawn = demand("open")
+    proposals.withdraw(author, withdrawn, tag("withdrawn"))
+    merged = demand("open")
+    proposals.merge(admin, merged, published, tag("merged"))
+    objects = dict(admin=admin, author=author, published=published, other=other, withdrawn=withdrawn,
+                   merged=merged, review=demand("in_review"), changes=demand("changes_requested"),
+                   rejected=demand("rejected"), draft=demand("draft"), filename=filename)
+    db.session.commit()
+    return objects, tag
+
+
+SHOWN = ["title", "summary", "place", "resolution"]
+PUBLIC_DEMAND_PAGES = [
+    ("/demands/{published}", SHOWN + ["author"]),
+    ("/demands/{withdrawn}", SHOWN + ["withdrawn"]),
+    ("/demands/{merged}", SHOWN + ["merged"]),
+    ("/demands/{published}/diff?from=1&to=2", SHOWN + ["body"]),
+    ("/demands/{published}/revisions", ["title", "author"]),
+    ("/demands", ["title", "summary"]),
+    ("/communities/alpha/demands", ["title", "summary"]),
+    ("/communities/alpha/demands?sort=signatures&category=other&status=open", ["title", "summary"]),
+]
+COMMITTEE_DEMAND_PAGES = [
+    ("/communities/alpha/review", ["title", "author"]),
+    ("/demands/{review}", SHOWN + ["author"]),
+    ("/demands/{review}/diff?from=1&to=2", SHOWN + ["body"]),
+    ("/demands/{review}/reject", ["title"]),
+    ("/demands/{rejected}", SHOWN + ["rejected"]),
+    ("/demands/{other}/merge", ["title"]),
+]
+AUTHOR_DEMAND_PAGES = [
+    ("/notifications", ["title", "changes_requested", "rejected", "merged"]),
+    ("/demands/mine", ["title"]),
+    ("/demands/{changes}", SHOWN + ["changes_requested"]),
+    ("/demands/{draft}/edit", SHOWN + ["body"]),
+]
+
+
+def _demand_url(template, objects):
+    return template.format(**{name: objects[name].id for name in
+                              ("published", "withdrawn", "merged", "review", "rejected", "other", "changes",
+                               "draft")})
+
+
+def _assert_demand_page(body, payload, tag, fields):
+    _assert_escaped(body, payload, tag, fields)
+    assert "~body" in body or "body" not in fields
+
+
+@pytest.mark.parametrize("url, fields", PUBLIC_DEMAND_PAGES, ids=[url for url, _f in PUBLIC_DEMAND_PAGES])
+def test_public_demand_pages_escape_stored_text(client, demand_site, payload, url, fields):
+    objects, tag = demand_site
+    _assert_demand_page(_page(client, _demand_url(url, objects)), payload, tag, fields)
+
+
+@pytest.mark.parametrize("url, fields", COMMITTEE_DEMAND_PAGES,
+                         ids=[url for url, _f in COMMITTEE_DEMAND_PAGES])
+def test_committee_demand_pages_escape_stored_text(client, login_as, demand_site, payload, url, fields):
+    objects, tag = demand_site
+    login_as(objects["admin"])
+    _assert_demand_page(_page(client, _demand_url(url, objects)), payload, tag, fields)
+
+
+@pytest.mark.parametrize("url, fields", AUTHOR_DEMAND_PAGES, ids=[url for url, _f in AUTHOR_DEMAND_PAGES])
+def test_author_demand_pages_escape_stored_text(client, login_as, demand_site, payload, url, fields):
+    objects, tag = demand_site
+    login_as(objects["author"])
+    _assert_demand_page(_page(client, _demand_url(url, objects)), payload, tag, fields)
+
+
+def test_markdown_body_is_rendered_without_scripts(client, demand_site, payload):
+    """The body is markdown: it is rendered, not shown as typed, but nothing in it can run."""
+    objects, tag = demand_site
+    body = _page(client, f"/demands/{objects['published'].id}")
+    prose = body.split('class="prose"', 1)[1].split("</div>", 1)[0]
+    assert "~body" in prose
+    assert "<script" not in prose and "<svg" not in prose and "<img" not in prose
+    assert "javascript:" not in "".join(re.findall(r'href="([^"]*)"', prose)).lower()
+    assert _scripts(body) == []
+
+
+def test_attachment_names_are_escaped(client, demand_site, payload):
+    objects, tag = demand_site
+    body = _page(client, f"/demands/{objects['published'].id}")
+    assert str(escape(objects["filename"])) in body  # in the list of attachments and on the timeline
+    if "<" in objects["filename"]:
+        assert objects["filename"] not in body
+    assert _scripts(body) == []
+
+
+def test_similar_demands_fragment_escapes_titles(client, demand_site, payload):
+    objects, tag = demand_site
+    body = _page(client, "/communities/alpha/demands/similar?" + urlencode({"title": tag("title")}))
+    _assert_escaped(body, payload, tag, ["title"])
+
+
+def test_form_with_errors_keeps_the_typed_text_escaped(client, login_as, demand_site, payload):
+    objects, tag = demand_site
+    login_as(objects["author"])
+    data = {field: tag(field) for field in ("summary", "body", "place", "resolution")}
+    data.update(title="", category="other", council_id=str(objects["published"].council_id))
+    response = client.post("/communities/alpha/demands/new", data=data)
+    assert response.status_code == 200
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["summary", "body", "place", "resolution"])
