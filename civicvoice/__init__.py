@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-FEATURES = ("accounts", "activity", "communities", "council", "proposals")
+FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,7 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .communities.views import bp as communities_bp
     from .council.views import bp as council_bp
     from .proposals.views import bp as proposals_bp
-    for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp):
+    from .signatures.views import bp as signatures_bp
+    for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -9,6 +9,19 @@ from .extensions import db
 users = AppGroup("users", help="Manage accounts.")
 demo = AppGroup("demo", help="Demo data.")
 jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
+signatures_cli = AppGroup("signatures", help="Co-signatures.")
+
+
+@signatures_cli.command("reconcile")
+def reconcile():
+    """Recount every demand's signatures and fix (and report) any counter that drifted."""
+    from .signatures.services import reconcile as recount
+
+    drifts = recount()
+    db.session.commit()
+    for drift in drifts:
+        click.echo(f"demand {drift['proposal_id']}: stored {drift['stored']}, counted {drift['counted']} (fixed)")
+    click.echo(f"{len(drifts)} demand(s) had drifted.")
 
 
 @users.command("create")
@@ -52,5 +65,5 @@ def worker(burst):
 
 
 def init_app(app) -> None:
-    for group in (users, demo, jobs_cli):
+    for group in (users, demo, jobs_cli, signatures_cli):
         app.cli.add_command(group)

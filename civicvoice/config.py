@@ -60,6 +60,8 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
     LOGIN_LIMIT_PER_IP = "30 per minute"
     MAIL_FORM_LIMIT = "5 per hour"  # register, reset and resend forms, per IP
+    SIGN_LIMIT_PER_ACCOUNT = "20 per hour"
+    SIGN_LIMIT_PER_IP = "60 per hour"  # a centre's shared connection may carry many honest signers
 
     PER_PAGE = 20
     MAX_PER_PAGE = 50

@@ -232,6 +232,25 @@ def can_set_signature_goal(user, proposal) -> bool:
     return proposal.status in {"in_review", "open"} and "committee" in proposal_roles(user, proposal)
 
 
+# Signatures ------------------------------------------------------------------------------------
+
+def can_sign_proposal(user, proposal) -> bool:
+    """Active members sign open demands (an unverified email makes the signature pending)."""
+    from .proposals import states
+
+    return proposal.status in states.SIGNABLE and is_member(user, proposal.community)
+
+
+def can_manage_signatures(user, proposal) -> bool:
+    """The committee records paper batches, voids and corrects signatures, and exports the signer list."""
+    return "committee" in proposal_roles(user, proposal)
+
+
+def can_see_private_contact(user) -> bool:
+    """Signers' email addresses and phones: site administrators only."""
+    return is_admin(user)
+
+
 # The gate ------------------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:

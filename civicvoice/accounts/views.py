@@ -8,6 +8,7 @@ from ..i18n import language
 from ..extensions import db, limiter
 from ..forms import ActionForm
 from ..redirects import safe_next, see_other
+from ..signatures import services as signatures
 from . import services
 from .forms import (ChangePasswordForm, DeleteAccountForm, LanguageForm, LoginForm, ProfileForm, RegisterForm,
                     ResetForm, ResetRequestForm)
@@ -57,13 +58,16 @@ def verify_email_confirm(token):
     # A POST, not the GET: mail scanners that prefetch links must not consume the token.
     # (CSRFProtect checks the token of every POST before any view runs.)
     try:
-        services.verify_email(token)
+        user = services.verify_email(token)
+        signed = signatures.confirm_pending(user)  # signatures given before confirming count from now on
     except InvalidInput as error:
         db.session.rollback()
         flash(str(error.message), "error")
         return see_other(url_for("accounts.login"))
     db.session.commit()
     flash(_("Thank you: your email address is verified."), "success")
+    if signed:
+        flash(_("Your signature now counts."), "success")
     return see_other(url_for("communities.index") if current_user.is_authenticated else url_for("accounts.login"))
 
 

@@ -103,16 +103,26 @@ def prepare(files: list[tuple[bytes, str]], proposal=None) -> list[Upload]:
     return uploads
 
 
-def add(uploader, proposal, upload: Upload) -> Attachment:
-    """Store one prepared file for the demand: the row is flushed, then the file written under a random name."""
+def store(data: bytes) -> str:
+    """Write checked bytes under a new random name in the upload folder; returns the name."""
     key = secrets.token_hex(24)
+    (_directory() / key).write_bytes(data)
+    return key
+
+
+def path_for(key: str) -> Path:
+    return _directory() / key
+
+
+def add(uploader, proposal, upload: Upload) -> Attachment:
+    """Store one prepared file for the demand under a random name, with its row."""
     data = upload.data
+    key = store(data)
     attachment = Attachment(proposal_id=proposal.id, uploader_id=uploader.id, filename=upload.filename,
                             content_type=upload.content_type, size=len(data), storage_key=key,
                             sha256=hashlib.sha256(data).hexdigest())
     db.session.add(attachment)
     db.session.flush()
-    (_directory() / key).write_bytes(data)
     activity.record(uploader, "proposal.attachment_added", proposal, proposal.community, filename=attachment.filename)
     return attachment
 

@@ -55,7 +55,11 @@ class Proposal(Timestamped, db.Model):
     longitude: Mapped[float | None] = mapped_column(Float)
     resolution: Mapped[str] = mapped_column(Text, default="")
     signature_goal: Mapped[int] = mapped_column(default=50)
+    # Counters kept by signatures.services in the same transaction as each signature (see reconcile()).
     signature_count: Mapped[int] = mapped_column(default=0)
+    online_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    paper_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    goal_reached_at: Mapped[datetime | None]
     rejection_code: Mapped[str | None] = mapped_column(String(32))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime | None]
@@ -75,6 +79,8 @@ class Proposal(Timestamped, db.Model):
         CheckConstraint(_in("rejection_code", REJECTION_REASONS) + " OR rejection_code IS NULL", name="rejection"),
         CheckConstraint("signature_goal BETWEEN 1 AND 1000000", name="goal"),
         CheckConstraint("signature_count >= 0", name="count"),
+        CheckConstraint("online_count >= 0 AND paper_count >= 0", name="counts"),
+        CheckConstraint("signature_count = online_count + paper_count", name="count_total"),
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
         CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"),

@@ -225,14 +225,17 @@ def withdraw(actor, proposal: Proposal, reason: str) -> None:
 def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
     """Close `duplicate` in favour of `kept` (same community); the duplicate points to the kept demand.
 
-    Co-signatures move over without double counting once co-signing exists (see signatures.services).
+    Its co-signatures move over, without counting twice anyone who signed both.
     """
     if kept.id == duplicate.id or kept.community_id != duplicate.community_id:
         raise InvalidInput(_("Choose another demand of the same community."))
     if kept.status not in states.ACTIVE_PUBLIC:
         raise InvalidInput(_("The demand to keep must be public and still active."))
+    from ..signatures.services import move as move_signatures
+
     event = _move(actor, duplicate, "merge", reason, kept_id=kept.id, kept_title=kept.title)
     duplicate.merged_into_id = kept.id
+    move_signatures(duplicate, kept)
     kept.last_activity_at = utcnow()
     activity.record(actor, "proposal.merged_in", kept, kept.community, title=kept.title,
                     duplicate_id=duplicate.id, duplicate_title=duplicate.title)

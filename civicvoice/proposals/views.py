@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
 from ..redirects import see_other
+from ..signatures.views import box_context
 from . import attachments, diff, services, states
 from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, ReasonForm, RejectForm
 from .models import Attachment, Proposal
@@ -152,11 +153,11 @@ def show(proposal_id):
     proposal = _proposal(proposal_id)
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
     return render_template(
-        "proposals/show.html", proposal=proposal, authors=services.authors(proposal), events=events,
+        "proposals/show.html", authors=services.authors(proposal), events=events,
         describe=describe, attachments=attachments.of(proposal), action_form=ActionForm(),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
-        coauthor_form=CoauthorForm())
+        coauthor_form=CoauthorForm(), **box_context(proposal))
 
 
 def _require_transition(proposal: Proposal, action: str) -> None:

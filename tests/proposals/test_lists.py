@@ -54,7 +54,7 @@ def demand(w, title, *, community=None, council=None, category="other", status="
         proposals.withdraw(author, proposal, "انتهى")
     if status in ("hidden", "voting"):
         proposal.status = status
-    proposal.signature_count = signatures
+    proposal.signature_count = proposal.online_count = signatures
     if active is not None:
         proposal.last_activity_at = active
     db.session.commit()

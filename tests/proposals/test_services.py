@@ -483,7 +483,7 @@ def test_sort_orders(app, db):
     # Publication, signatures and activity each in a different order from creation.
     for proposal, published, signatures, active in [(first, 2, 10, 1), (second, 3, 5, 3), (third, 1, 40, 2)]:
         proposal.published_at = base + timedelta(days=published)
-        proposal.signature_count = signatures
+        proposal.signature_count = proposal.online_count = signatures
         proposal.last_activity_at = base + timedelta(days=active)
     db.session.commit()
     assert _listed(community=community, sort="newest") == [second, first, third]
@@ -494,7 +494,7 @@ def test_sort_orders(app, db):
 def test_ties_are_broken_newest_first(app, db):
     community = make_community()
     first, second = make_proposal(community, status="open"), make_proposal(community, status="open")
-    second.signature_count = first.signature_count = 3
+    second.signature_count = first.signature_count = second.online_count = first.online_count = 3
     db.session.commit()
     assert _listed(community=community, sort="signatures") == [second, first]
 

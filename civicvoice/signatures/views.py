@@ -1,0 +1,239 @@
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from .. import permissions
+from ..accounts import services as accounts
+from ..communities import services as communities
+from ..errors import InvalidInput
+from ..extensions import db, limiter
+from ..htmx import after_post
+from ..i18n import format_number, language
+from ..proposals import attachments
+from ..proposals.models import Proposal
+from ..redirects import see_other
+from . import export, services
+from .forms import CorrectPaperForm, PaperBatchForm, ReasonForm, RegisterAndSignForm, SignForm
+from .models import PaperBatch, Signature
+
+bp = Blueprint("signatures", __name__)
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if not permissions.can_view_proposal(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+def box_context(proposal: Proposal) -> dict:
+    """What the signing box of a demand page needs (also re-rendered alone for htmx)."""
+    signature = services.signature_of(current_user, proposal)
+    return {
+        "proposal": proposal, "signature": signature, "latest": services.latest_public(proposal),
+        "sign_form": SignForm(visibility=signature.visibility if signature else "public",
+                              comment=signature.comment if signature else ""),
+        "register_form": RegisterAndSignForm(formdata=None),
+        "membership": communities.membership(proposal.community, current_user)
+        if current_user.is_authenticated else None,
+    }
+
+
+def _box(proposal: Proposal):
+    return after_post("signatures/_box.html", url_for("proposals.show", proposal_id=proposal.id) + "#signatures",
+                      **box_context(proposal))
+
+
+def _account_key() -> str:
+    return f"sign:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+
+
+def _limit(setting):
+    return lambda: current_app.config[setting]
+
+
+@bp.post("/demands/<int:proposal_id>/sign")
+@login_required
+@limiter.limit(_limit("SIGN_LIMIT_PER_IP"))
+@limiter.limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), key_func=_account_key)
+def sign(proposal_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_sign_proposal(current_user, proposal))
+    form = SignForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        signature = services.sign(current_user, proposal, form.visibility.data, form.comment.data or "")
+    except services.AlreadySigned:
+        db.session.rollback()
+        flash(_("You already signed this demand."), "info")
+        return _box(db.session.get(Proposal, proposal_id))
+    db.session.commit()
+    if signature.status == "pending":
+        flash(_("Thank you. Confirm your email address and your signature will count."), "success")
+    else:
+        flash(_("Thank you for signing."), "success")
+    return _box(proposal)
+
+
+@bp.post("/demands/<int:proposal_id>/sign/register")
+@limiter.limit(lambda: current_app.config["MAIL_FORM_LIMIT"])
+def register_and_sign(proposal_id):
+    """A visitor registers and signs in one form; the signature counts once the emailed link is opened."""
+    proposal = _proposal(proposal_id)
+    if current_user.is_authenticated:
+        return see_other(url_for("proposals.show", proposal_id=proposal.id))
+    if not (proposal.community.is_open and proposal.status in {"open"}):
+        abort(409)
+    form = RegisterAndSignForm()
+    if not form.validate_on_submit():
+        return render_template("signatures/register.html", proposal=proposal, form=form)
+    user = accounts.register(form.display_name.data, form.email.data, form.password.data, phone=form.phone.data,
+                             locale=language())
+    if user is not None:  # an existing address gets a mail instead, and the same answer below
+        communities.join(user, proposal.community)
+        services.sign(user, proposal, form.visibility.data, form.comment.data or "")
+    db.session.commit()
+    return see_other(url_for("accounts.check_email"))
+
+
+@bp.post("/demands/<int:proposal_id>/signature")
+@login_required
+def update(proposal_id):
+    proposal = _proposal(proposal_id)
+    form = SignForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.update_choice(current_user, proposal, form.visibility.data, form.comment.data or "")
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return _box(proposal)
+
+
+@bp.post("/demands/<int:proposal_id>/signature/withdraw")
+@login_required
+def withdraw(proposal_id):
+    proposal = _proposal(proposal_id)
+    services.withdraw(current_user, proposal)
+    db.session.commit()
+    flash(_("Your signature was withdrawn."), "success")
+    return _box(proposal)
+
+
+@bp.route("/demands/<int:proposal_id>/signers")
+def signers(proposal_id):
+    proposal = _proposal(proposal_id)
+    page = db.paginate(services.signers(proposal), per_page=current_app.config["PER_PAGE"],
+                       max_per_page=current_app.config["MAX_PER_PAGE"])
+    return render_template("signatures/signers.html", proposal=proposal, page=page,
+                           manage=permissions.can_manage_signatures(current_user, proposal))
+
+
+@bp.route("/demands/<int:proposal_id>/count.json")
+def count(proposal_id):
+    proposal = _proposal(proposal_id)
+    response = jsonify(online=proposal.online_count, paper=proposal.paper_count, total=proposal.signature_count,
+                       goal=proposal.signature_goal, goal_reached=proposal.goal_reached_at is not None)
+    response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=120"
+    return response
+
+
+@bp.route("/demands/<int:proposal_id>/signers.csv")
+@login_required
+def signers_csv(proposal_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    body = export.signers_csv(proposal, services.all_signatures(proposal))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=signers-{proposal.id}.csv", "Cache-Control": "no-store"})
+
+
+# Paper and voiding (the committee) -------------------------------------------------------------
+
+@bp.route("/demands/<int:proposal_id>/paper", methods=["GET", "POST"])
+@login_required
+def paper(proposal_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    form = PaperBatchForm()
+    form.centre.choices = [SelectChoice(c.id, c.name) for c in proposal.community.centres]
+    if form.validate_on_submit():
+        rows = _checked(form.rows, lambda: services.parse_rows(form.rows.data))
+        scan = _checked(form.scan, lambda: attachments.prepare([(form.scan.data.read(), form.scan.data.filename)])[0])
+        if rows is not None and scan is not None:
+            centre = next((c for c in proposal.community.centres if c.id == form.centre.data), None)
+            services.record_paper_batch(current_user, proposal, centre=centre, collected_on=form.collected_on.data,
+                                        scan=scan, rows=rows)
+            db.session.commit()
+            flash(ngettext("%(num)s paper signature was added.", "%(num)s paper signatures were added.", len(rows),
+                           num=format_number(len(rows))), "success")
+            return see_other(url_for(".paper", proposal_id=proposal.id))
+    if request.method == "GET":
+        form.collected_on.data = date.today()
+    return render_template("signatures/paper.html", proposal=proposal, form=form,
+                           signatures=services.paper_signatures(proposal),
+                           show_phones=permissions.can_see_private_contact(current_user))
+
+
+def _checked(field, compute):
+    """compute(), or None with its InvalidInput message shown under `field` (the form keeps what was typed)."""
+    try:
+        return compute()
+    except InvalidInput as error:
+        field.errors = [*field.errors, error.message]
+        return None
+
+
+def _signature(signature_id: int) -> tuple[Signature, Proposal]:
+    signature = db.get_or_404(Signature, signature_id)
+    proposal = _proposal(signature.proposal_id)
+    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    return signature, proposal
+
+
+@bp.route("/signatures/<int:signature_id>/void", methods=["GET", "POST"])
+@login_required
+def void(signature_id):
+    signature, proposal = _signature(signature_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        services.void(current_user, signature, form.reason.data)
+        db.session.commit()
+        flash(_("The signature was voided."), "success")
+        return see_other(url_for(".signers", proposal_id=proposal.id))
+    return render_template("signatures/void.html", proposal=proposal, signature=signature, form=form)
+
+
+@bp.route("/signatures/<int:signature_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct(signature_id):
+    signature, proposal = _signature(signature_id)
+    form = CorrectPaperForm(obj=signature)
+    if not permissions.can_see_private_contact(current_user):
+        del form.phone  # phones are for site administrators only; the stored one is kept
+    if form.validate_on_submit():
+        phone = (form.phone.data or "") if "phone" in form else (signature.phone or "")
+        services.correct_paper(current_user, signature, name=form.name.data, neighbourhood=form.neighbourhood.data,
+                               phone=phone, reason=form.reason.data)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return see_other(url_for(".paper", proposal_id=proposal.id))
+    return render_template("signatures/correct.html", proposal=proposal, signature=signature, form=form)
+
+
+@bp.route("/demands/<int:proposal_id>/paper/<int:batch_id>/scan")
+@login_required
+def scan(proposal_id, batch_id):
+    proposal = _proposal(proposal_id)
+    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    batch = db.first_or_404(db.select(PaperBatch).where(PaperBatch.id == batch_id,
+                                                        PaperBatch.proposal_id == proposal.id))
+    response = send_file(attachments.path_for(batch.scan_key), mimetype=batch.scan_type,
+                         download_name=batch.scan_filename, as_attachment=True, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
