@@ -128,4 +128,9 @@ def _demand(people, council, slug, author_email, title, summary, category, statu
     if status == "open":
         committee = communities.committee(community)[0].user
         proposals.publish(committee, proposal)
+        from .signatures import services as signatures
+
+        for person in people.values():
+            if communities.is_active_member(community, person):
+                signatures.sign(person, proposal, "public" if person.locale == "ar" else "letter_only")
     return 1

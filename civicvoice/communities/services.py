@@ -129,6 +129,11 @@ def memberships_of(user) -> list[Membership]:
     ))
 
 
+def is_active_member(community: Community, user) -> bool:
+    member = membership(community, user)
+    return member is not None and member.status == "active"
+
+
 def membership(community: Community, user) -> Membership | None:
     return db.session.scalar(
         select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)

@@ -136,7 +136,7 @@ def invite_coauthor(actor, proposal: Proposal, user) -> Coauthor:
     """Invite a member of the same community to write the demand too."""
     if user.id == proposal.author_id or any(c.user_id == user.id for c in proposal.coauthors):
         raise Conflict(_("This person is already an author or invited."))
-    if not _is_active_member(user, proposal.community):
+    if not communities.is_active_member(proposal.community, user):
         raise InvalidInput(_("Only members of the community can be co-authors."))
     invitation = Coauthor(proposal_id=proposal.id, user_id=user.id, status="invited")
     try:
@@ -165,11 +165,6 @@ def answer_invitation(user, proposal: Proposal, accept: bool) -> None:
     activity.notify(event, [proposal.author])
     db.session.flush()
     db.session.refresh(proposal)
-
-
-def _is_active_member(user, community) -> bool:
-    membership = communities.membership(community, user)
-    return membership is not None and membership.status == "active"
 
 
 def _move(actor, proposal: Proposal, action: str, reason: str = "", **data):

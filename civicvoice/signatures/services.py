@@ -94,8 +94,7 @@ def sign(user, proposal: Proposal, visibility: str = "public", comment: str = ""
     """
     if proposal.status not in states.SIGNABLE:
         raise InvalidTransition(_("This demand is not open for signatures."))
-    membership = communities.membership(proposal.community, user)
-    if membership is None or membership.status != "active":
+    if not communities.is_active_member(proposal.community, user):
         raise NotAllowed(_("Join the community to sign its demands."))
     if visibility not in VISIBILITY:
         raise InvalidInput()
