@@ -22,6 +22,8 @@ def describe(event) -> Markup:
                                        community=community),
         "identity.verified_in_person": lambda: _("The committee of %(community)s verified your identity in person.",
                                                  community=community),
+        "signature.voided": lambda: _("The committee voided your signature on %(title)s: %(reason)s",
+                                      title=_bdi(data.get("title", "")), reason=_bdi(data.get("reason", ""))),
         "council.staff_added": lambda: _("You now have access to the inbox of %(council)s.",
                                          council=_bdi(data.get("council", ""))),
     }
@@ -39,4 +41,6 @@ def link(event) -> str | None:
 
     if event.subject_type == "proposals":
         return url_for("proposals.show", proposal_id=event.subject_id)
+    if event.subject_type == "signatures" and (event.data or {}).get("proposal_id"):
+        return url_for("proposals.show", proposal_id=event.data["proposal_id"])
     return None

@@ -2,11 +2,16 @@
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..i18n import format_number
 from .models import REJECTION_REASONS
 
 
 def _bdi(value) -> Markup:
     return Markup("<bdi>%s</bdi>") % escape(value)
+
+
+def _n(value) -> str:
+    return format_number(value) if isinstance(value, int) else ""
 
 
 def _who(event) -> Markup:
@@ -23,7 +28,7 @@ def describe(event, notification: bool = False) -> Markup:
     title = _bdi(data.get("title", ""))
     texts = {
         "proposal.drafted": lambda: _("%(who)s started the draft.", who=who),
-        "proposal.edited": lambda: _("%(who)s saved revision %(n)s.", who=who, n=data.get("revision")),
+        "proposal.edited": lambda: _("%(who)s saved revision %(n)s.", who=who, n=_n(data.get("revision"))),
         "proposal.submit": lambda: _("%(who)s submitted %(title)s for the committee's review.", who=who,
                                      title=title),
         "proposal.publish": lambda: _("The committee published %(title)s.", title=title),
@@ -38,12 +43,16 @@ def describe(event, notification: bool = False) -> Markup:
                                     kept=_bdi(data.get("kept_title", "")), reason=_bdi(data.get("reason", ""))),
         "proposal.merged_in": lambda: _("The duplicate %(title)s was merged into this demand.",
                                         title=_bdi(data.get("duplicate_title", ""))),
-        "proposal.goal_changed": lambda: _("The committee set the signature goal to %(n)s.", n=data.get("after")),
+        "proposal.goal_changed": lambda: _("The committee set the signature goal to %(n)s.", n=_n(data.get("after"))),
         "proposal.coauthor_invited": lambda: (
             _("%(who)s invited you to write %(title)s together.", who=who, title=title) if notification
             else _("%(who)s invited a co-author.", who=who)),
         "proposal.coauthor_accepted": lambda: _("%(who)s became a co-author.", who=who),
         "proposal.coauthor_declined": lambda: _("%(who)s declined to co-author %(title)s.", who=who, title=title),
+        "proposal.goal_reached": lambda: _("The signature goal (%(n)s) was reached: the demand is ready for a vote.",
+                                           n=_n(data.get("goal"))),
+        "signature.paper_batch": lambda: _("The committee entered %(n)s signatures collected on paper.",
+                                           n=_n(data.get("count"))),
         "proposal.attachment_added": lambda: _("%(who)s attached %(name)s.", who=who,
                                                name=_bdi(data.get("filename", ""))),
     }

@@ -110,8 +110,11 @@ def sign(user, proposal: Proposal, visibility: str = "public", comment: str = ""
     if confirmed:
         _count(proposal, online=1)
     proposal.last_activity_at = now
-    activity.record(user, "signature.signed", proposal, proposal.community, pending=not confirmed)
-    return db.session.get(Signature, new_id)
+    signature = db.session.get(Signature, new_id)
+    # Signature events have the signature as subject: the demand's public timeline never lists signers.
+    activity.record(user, "signature.signed", signature, proposal.community, proposal_id=proposal.id,
+                    pending=not confirmed)
+    return signature
 
 
 def confirm_pending(user) -> int:
@@ -146,15 +149,16 @@ def withdraw(user, proposal: Proposal) -> None:
     """Take one's signature back while the demand is still signable."""
     if proposal.status not in states.SIGNABLE:
         raise InvalidTransition(_("You can withdraw your signature only while the demand is open for signatures."))
-    status = db.session.execute(
-        delete(Signature).where(Signature.proposal_id == proposal.id, Signature.user_id == user.id,
-                                Signature.status.in_(("pending", "confirmed")))
+    signature = signature_of(user, proposal)
+    status = signature and db.session.execute(
+        delete(Signature).where(Signature.id == signature.id, Signature.status.in_(("pending", "confirmed")))
         .returning(Signature.status).execution_options(synchronize_session=False)).scalar()
-    if status is None:
+    if not status:
         raise Conflict(_("You have not signed this demand."))
+    db.session.expunge(signature)
     if status == "confirmed":
         _count(proposal, online=-1)
-    activity.record(user, "signature.withdrawn", proposal, proposal.community)
+    activity.record(user, "signature.withdrawn", signature, proposal.community, proposal_id=proposal.id)
 
 
 def void(actor, signature: Signature, reason: str) -> None:
@@ -171,7 +175,7 @@ def void(actor, signature: Signature, reason: str) -> None:
     if before.confirmed_at is not None:
         _count(proposal, **{signature.source: -1})
     db.session.refresh(signature)
-    event = activity.record(actor, "signature.voided", proposal, proposal.community, signature_id=signature.id,
+    event = activity.record(actor, "signature.voided", signature, proposal.community, proposal_id=proposal.id,
                             source=signature.source, reason=reason.strip(), title=proposal.title)
     if signature.user is not None:
         activity.notify(event, [signature.user])
@@ -238,7 +242,7 @@ def correct_paper(actor, signature: Signature, *, name: str, neighbourhood: str,
     before = {"name": signature.name, "neighbourhood": signature.neighbourhood}
     signature.name, signature.neighbourhood, signature.phone = name.strip(), neighbourhood.strip(), phone or None
     proposal = db.session.get(Proposal, signature.proposal_id)
-    activity.record(actor, "signature.corrected", proposal, proposal.community, signature_id=signature.id,
+    activity.record(actor, "signature.corrected", signature, proposal.community, proposal_id=proposal.id,
                     reason=reason.strip(), before=before)
     db.session.flush()
 
