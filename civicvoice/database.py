@@ -1,6 +1,7 @@
 """Declarative base with a constraint naming convention, UTC timestamps and engine pragmas."""
 from datetime import datetime, timezone
 
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
@@ -71,7 +72,27 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def write_transaction(view):
+    """Mark a view whose POSTs read then write under contention (signing): on SQLite they BEGIN IMMEDIATE.
+
+    A deferred transaction (plain BEGIN) that has read and then writes cannot wait for the write lock:
+    when another connection committed in the meantime SQLite answers "database is locked" (SQLITE_BUSY)
+    at once, whatever busy_timeout says. BEGIN IMMEDIATE takes the write lock before the first read,
+    waiting up to busy_timeout for it, so concurrent signatures queue instead of failing. GETs, and views
+    not marked, keep deferred transactions (readers never wait). PostgreSQL is not affected.
+    """
+    view.sqlite_immediate = True
+    return view
+
+
+def _writing_request() -> bool:
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "sqlite_immediate", False)
 
 
 def after_commit(callback) -> None:

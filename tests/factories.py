@@ -196,3 +196,49 @@ def make_coauthor(proposal, user=None, *, accept=True):
         proposals.answer_invitation(user, proposal, accept=True)
     db.session.commit()
     return user
+
+
+# Signatures ---------------------------------------------------------------------------------------
+
+def scan_png(size=(4, 4), color=(30, 30, 200)) -> bytes:
+    """A real PNG: what a phone photo of a signed sheet is, as far as the upload checks go."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+def make_signature(proposal, user=None, *, visibility="public", comment="", verified=True, **user_fields):
+    """`user` (a new member of the demand's community by default; verified unless verified=False) signs
+    `proposal` through the service; confirmed at once when verified, pending otherwise."""
+    from civicvoice.signatures import services as signatures
+
+    if user is None:
+        user = make_user(verified=verified, **user_fields)
+    if not _is_member(user, proposal.community):
+        make_member(proposal.community, user)
+    signature = signatures.sign(user, proposal, visibility, comment)
+    db.session.commit()
+    return signature
+
+
+def make_paper_batch(proposal, rows=(("سعاد الأحمد", "حارة الجامع", ""),), *, actor=None, centre=None,
+                     collected_on=None, scan=None, filename="sheet.png"):
+    """A sheet signed at a centre, entered by a committee member through the service, with a real scan.
+
+    `rows` are (name, neighbourhood, phone) tuples, as services.parse_rows returns them.
+    """
+    from datetime import date
+
+    from civicvoice.proposals import attachments
+    from civicvoice.signatures import services as signatures
+
+    actor = actor or committee_member(proposal.community)
+    [upload] = attachments.prepare([(scan if scan is not None else scan_png(), filename)])
+    batch = signatures.record_paper_batch(actor, proposal, centre=centre, collected_on=collected_on or date.today(),
+                                          scan=upload, rows=list(rows))
+    db.session.commit()
+    return batch

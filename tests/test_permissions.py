@@ -75,6 +75,13 @@ MATRIX = {
         "acknowledged:start_work": {"council_responder"}, "in_progress:resolve": {"council_responder"},
         "submitted:decline": {"council_responder"}, "resolved:reopen": REVIEWERS, "open:acknowledge": NOBODY,
     },
+    # Signatures: active members sign open demands only (the site admin is no member of `C`).
+    "can_sign_proposal": {"open": MEMBERS | {"committee"}, "draft": NOBODY, "in_review": NOBODY,
+                          "voting": NOBODY, "adopted": NOBODY, "withdrawn": NOBODY, "merged": NOBODY,
+                          "hidden": NOBODY},
+    "can_manage_signatures": {"open": REVIEWERS, "voting": REVIEWERS, "adopted": REVIEWERS},
+    # Signers' email addresses and phones: never the committee, only site administrators.
+    "can_see_private_contact": {"admin"},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 

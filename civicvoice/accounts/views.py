@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import permissions
+from ..database import write_transaction
 from ..errors import InvalidInput
 from ..i18n import language
 from ..extensions import db, limiter
@@ -54,6 +55,7 @@ def verify_email(token):
 
 
 @bp.post("/account/verify/<token>")
+@write_transaction  # counts the pending signatures
 def verify_email_confirm(token):
     # A POST, not the GET: mail scanners that prefetch links must not consume the token.
     # (CSRFProtect checks the token of every POST before any view runs.)

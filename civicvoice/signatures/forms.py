@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..accounts.forms import RegisterForm
 from ..forms import ascii_digits, phone_number, strip
@@ -31,8 +31,9 @@ class RegisterAndSignForm(RegisterForm):
 
 
 class ReasonForm(FlaskForm):
+    # DataRequired on stripped text: a reason of spaces only is missing, and said so under the field.
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
-        InputRequired(_l("Please give a reason.")), Length(max=500)])
+        DataRequired(_l("Please give a reason.")), Length(max=500)])
 
 
 class PaperBatchForm(FlaskForm):
@@ -52,8 +53,8 @@ class PaperBatchForm(FlaskForm):
 
 
 class CorrectPaperForm(ReasonForm):
-    name = StringField(_l("Name"), filters=[strip], validators=[InputRequired(_l("Enter a name.")), Length(max=120)])
+    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
     neighbourhood = StringField(_l("Neighbourhood"), filters=[strip], validators=[
-        InputRequired(_l("Enter the neighbourhood.")), Length(max=120)])
+        DataRequired(_l("Enter the neighbourhood.")), Length(max=120)])
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
                         validators=[Optional(), Length(max=32), phone_number])

@@ -48,8 +48,11 @@ def _count(proposal: Proposal, online: int = 0, paper: int = 0) -> None:
         activity.notify(event, authors(proposal) + [m.user for m in communities.committee(proposal.community)])
 
 
-def reconcile(proposal_ids: list[int] | None = None) -> list[dict]:
-    """Recount confirmed signatures and fix any counter that drifted; returns the drifts found."""
+def reconcile(proposal_ids: list[int] | None = None, *, warn: bool = True) -> list[dict]:
+    """Recount confirmed signatures and fix any counter that drifted; returns the drifts found.
+
+    warn=False when the recount follows a deliberate bulk move (a merge), which is no drift.
+    """
     counted = (select(Signature.proposal_id, Signature.source, func.count(Signature.id))
                .where(Signature.status == "confirmed").group_by(Signature.proposal_id, Signature.source))
     truth: dict[int, dict[str, int]] = {}
@@ -64,7 +67,9 @@ def reconcile(proposal_ids: list[int] | None = None) -> list[dict]:
         stored = {"online": proposal.online_count, "paper": proposal.paper_count}
         if stored != real:
             drifts.append({"proposal_id": proposal.id, "stored": stored, "counted": real})
-            log.warning("Signature counters of demand %s drifted: stored %s, counted %s", proposal.id, stored, real)
+            if warn:
+                log.warning("Signature counters of demand %s drifted: stored %s, counted %s", proposal.id, stored,
+                            real)
             proposal.online_count, proposal.paper_count = real["online"], real["paper"]
             proposal.signature_count = real["online"] + real["paper"]
     db.session.flush()
@@ -257,8 +262,8 @@ def move(duplicate: Proposal, kept: Proposal) -> int:
                                 (Signature.user_id.is_(None)) | Signature.user_id.not_in(already))
         .values(proposal_id=kept.id).execution_options(synchronize_session=False)).rowcount
     db.session.flush()
-    reconcile([duplicate.id, kept.id])
-    db.session.refresh(kept)
+    reconcile([duplicate.id, kept.id], warn=False)
+    _count(kept)  # the moved signatures may reach the kept demand's goal
     return moved
 
 

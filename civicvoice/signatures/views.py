@@ -2,13 +2,14 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_translations
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import permissions
 from ..accounts import services as accounts
 from ..communities import services as communities
+from ..database import write_transaction
 from ..errors import InvalidInput
 from ..extensions import db, limiter
 from ..htmx import after_post
@@ -56,10 +57,17 @@ def _limit(setting):
     return lambda: current_app.config[setting]
 
 
+# Signing and withdrawing share one budget (per IP and per account): toggling cannot flood the counters.
+_signing_per_ip = limiter.shared_limit(_limit("SIGN_LIMIT_PER_IP"), scope="signing-ip")
+_signing_per_account = limiter.shared_limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), scope="signing-account",
+                                            key_func=_account_key)
+
+
 @bp.post("/demands/<int:proposal_id>/sign")
+@write_transaction
 @login_required
-@limiter.limit(_limit("SIGN_LIMIT_PER_IP"))
-@limiter.limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), key_func=_account_key)
+@_signing_per_ip
+@_signing_per_account
 def sign(proposal_id):
     proposal = _proposal(proposal_id)
     permissions.require(permissions.can_sign_proposal(current_user, proposal))
@@ -81,6 +89,7 @@ def sign(proposal_id):
 
 
 @bp.post("/demands/<int:proposal_id>/sign/register")
+@write_transaction
 @limiter.limit(lambda: current_app.config["MAIL_FORM_LIMIT"])
 def register_and_sign(proposal_id):
     """A visitor registers and signs in one form; the signature counts once the emailed link is opened."""
@@ -102,6 +111,7 @@ def register_and_sign(proposal_id):
 
 
 @bp.post("/demands/<int:proposal_id>/signature")
+@write_transaction
 @login_required
 def update(proposal_id):
     proposal = _proposal(proposal_id)
@@ -115,7 +125,10 @@ def update(proposal_id):
 
 
 @bp.post("/demands/<int:proposal_id>/signature/withdraw")
+@write_transaction
 @login_required
+@_signing_per_ip
+@_signing_per_account
 def withdraw(proposal_id):
     proposal = _proposal(proposal_id)
     services.withdraw(current_user, proposal)
@@ -138,7 +151,10 @@ def count(proposal_id):
     proposal = _proposal(proposal_id)
     response = jsonify(online=proposal.online_count, paper=proposal.paper_count, total=proposal.signature_count,
                        goal=proposal.signature_goal, goal_reached=proposal.goal_reached_at is not None)
-    response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=120"
+    # Shared caches keep only what anyone may read: a demand under review (seen by its committee) stays private.
+    public = permissions.can_view_proposal(None, proposal)
+    response.headers["Cache-Control"] = ("public, max-age=60, stale-while-revalidate=120" if public
+                                         else "private, no-store")
     return response
 
 
@@ -155,12 +171,14 @@ def signers_csv(proposal_id):
 # Paper and voiding (the committee) -------------------------------------------------------------
 
 @bp.route("/demands/<int:proposal_id>/paper", methods=["GET", "POST"])
+@write_transaction
 @login_required
 def paper(proposal_id):
     proposal = _proposal(proposal_id)
     permissions.require(permissions.can_manage_signatures(current_user, proposal))
     form = PaperBatchForm()
     form.centre.choices = [SelectChoice(c.id, c.name) for c in proposal.community.centres]
+    form.centre.validate_choice = bool(form.centre.choices)  # no centre yet: the sheet is entered without one
     if form.validate_on_submit():
         rows = _checked(form.rows, lambda: services.parse_rows(form.rows.data))
         scan = _checked(form.scan, lambda: attachments.prepare([(form.scan.data.read(), form.scan.data.filename)])[0])
@@ -169,8 +187,10 @@ def paper(proposal_id):
             services.record_paper_batch(current_user, proposal, centre=centre, collected_on=form.collected_on.data,
                                         scan=scan, rows=rows)
             db.session.commit()
-            flash(ngettext("%(num)s paper signature was added.", "%(num)s paper signatures were added.", len(rows),
-                           num=format_number(len(rows))), "success")
+            # flask_babel's ngettext fills %(num)s itself (and refuses num=): localised digits need ungettext.
+            flash(get_translations().ungettext("%(num)s paper signature was added.",
+                                               "%(num)s paper signatures were added.", len(rows))
+                  % {"num": format_number(len(rows))}, "success")
             return see_other(url_for(".paper", proposal_id=proposal.id))
     if request.method == "GET":
         form.collected_on.data = date.today()
@@ -196,6 +216,7 @@ def _signature(signature_id: int) -> tuple[Signature, Proposal]:
 
 
 @bp.route("/signatures/<int:signature_id>/void", methods=["GET", "POST"])
+@write_transaction
 @login_required
 def void(signature_id):
     signature, proposal = _signature(signature_id)

@@ -5,6 +5,7 @@ A new route fails the suites that enumerate the map until it is added here, so e
 import io
 import itertools
 import re
+from datetime import date
 from types import SimpleNamespace
 
 from PIL import Image
@@ -18,6 +19,7 @@ from civicvoice.council.services import staff_membership
 from civicvoice.extensions import db
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
+from civicvoice.signatures import services as signatures
 from tests.factories import PASSWORD, make_admin, make_centre, make_committee, make_community, make_council, \
     make_member, make_pending, make_staff, make_user
 
@@ -35,7 +37,12 @@ def build_world():
 
     Demands of `alpha` (addressed to `council`): the admin's own `draft` (two revisions, a PNG attachment,
     `second` invited as co-author), a draft by the member to which the admin is `invited`, one `in_review`,
-    one `published` (open) and one `kept` (open, the target of a merge).
+    one `published` (open) and one `kept` (open, the target of a merge). `open_demand` is an open demand of
+    the open community `beta` (a visitor may register and sign it).
+
+    Signatures of `published`: the admin's own (pending: their email is not verified), the member's
+    (`signature_id`, confirmed) and a paper batch of two rows entered at `centre` with a real PNG scan
+    (`batch_id`, the first row `paper_id`). The admin has not signed `kept`.
     """
     admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
     alpha = make_community(slug="alpha", is_open=False)
@@ -50,7 +57,9 @@ def build_world():
     unverified = make_user(verified=False)
     link_councils(None, alpha, [council])
     demands = _demands(admin, alpha, council, second, member)
-    world = SimpleNamespace(**demands,
+    demands["open_demand"] = _open_demand(admin, beta)
+    signed = _signatures(admin, member, demands["published"], centre)
+    world = SimpleNamespace(**demands, **signed,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified,
         request_id=membership(alpha, pending).id, staff_id=staff_membership(staffer).id,
@@ -109,6 +118,34 @@ def _demands(admin, community, council, second, member) -> dict:
             "attachment_id": attachment.id}
 
 
+def _open_demand(admin, community):
+    author = make_member(community)
+    demand = proposals.create_draft(author, community, **demand_fields(None, title="مقاعد للحديقة"))
+    proposals.submit(author, demand)
+    proposals.publish(admin, demand)
+    db.session.commit()
+    return demand
+
+
+def _signatures(admin, member, published, centre) -> dict:
+    signatures.sign(admin, published, "public", "")
+    signature = signatures.sign(member, published, "letter_only", "لأن الشارع مظلم")
+    [scan] = proposal_attachments.prepare([(png_bytes(), "sheet.png")])
+    batch = signatures.record_paper_batch(admin, published, centre=centre, collected_on=date.today(), scan=scan,
+                                          rows=[("سعاد الأحمد", "حارة الجامع", "0944123456"),
+                                                ("خالد العلي", "الحارة القبلية", "")])
+    db.session.commit()
+    paper = signatures.paper_signatures(published)
+    return {"signature_id": signature.id, "batch_id": batch.id, "paper_id": paper[0].id}
+
+
+def paper_form(centre, **fields) -> dict:
+    """A paper batch as the committee's browser posts it (multipart, with a fresh PNG scan)."""
+    return {"centre": str(centre.id), "collected_on": date.today().isoformat(),
+            "scan": (io.BytesIO(png_bytes()), "sheet.png"),
+            "rows": "ريم حسن، حارة الجامع، ٠٩٤٤١٢٣٤٥٦\nسامر يوسف، الحارة القبلية", **fields}
+
+
 # GET rules: endpoint -> URL values. ------------------------------------------------------------
 
 GET_CASES = {
@@ -153,6 +190,13 @@ GET_CASES = {
     "proposals.revisions": lambda w: {"proposal_id": w.draft.id},
     "proposals.compare": lambda w: {"proposal_id": w.draft.id, "from": 1, "to": 2},
     "proposals.attachment": lambda w: {"proposal_id": w.draft.id, "attachment_id": w.attachment_id},
+    "signatures.signers": lambda w: {"proposal_id": w.published.id},
+    "signatures.count": lambda w: {"proposal_id": w.published.id},
+    "signatures.signers_csv": lambda w: {"proposal_id": w.published.id},
+    "signatures.paper": lambda w: {"proposal_id": w.published.id},
+    "signatures.scan": lambda w: {"proposal_id": w.published.id, "batch_id": w.batch_id},
+    "signatures.void": lambda w: {"signature_id": w.signature_id},
+    "signatures.correct": lambda w: {"signature_id": w.paper_id},
 }
 
 # POST rules: endpoint -> (URL values, a form that succeeds for the signed-in admin of build_world). ----
@@ -206,10 +250,25 @@ POST_CASES = {
     "proposals.invite_coauthor": lambda w: ({"proposal_id": w.draft.id}, {"email": w.member.email}),
     "proposals.answer_invitation": lambda w: ({"proposal_id": w.invited.id}, {}),
     "proposals.remove_attachment": lambda w: ({"proposal_id": w.draft.id, "attachment_id": w.attachment_id}, {}),
+    "signatures.sign": lambda w: ({"proposal_id": w.kept.id}, {"visibility": "letter_only", "comment": "نعم"}),
+    "signatures.register_and_sign": lambda w: ({"proposal_id": w.open_demand.id}, {
+        "display_name": "Newcomer", "email": "newcomer@example.org", "password": NEW_PASSWORD,
+        "visibility": "public", "comment": ""}),
+    "signatures.update": lambda w: ({"proposal_id": w.published.id}, {"visibility": "letter_only",
+                                                                       "comment": "تغيير"}),
+    "signatures.withdraw": lambda w: ({"proposal_id": w.published.id}, {}),
+    "signatures.paper": lambda w: ({"proposal_id": w.published.id}, paper_form(w.centre)),
+    "signatures.void": lambda w: ({"signature_id": w.signature_id}, {"reason": "حساب مكرر"}),
+    "signatures.correct": lambda w: ({"signature_id": w.paper_id}, {
+        "name": "سعاد الأحمد", "neighbourhood": "حارة الجامع الكبير", "phone": "0944123456",
+        "reason": "خطأ في الإدخال"}),
 }
 
 # POST routes whose success changes the session only, never a row.
 SESSION_ONLY = {"accounts.login", "accounts.logout"}
+# POST routes for visitors without an account: a signed-in person is only sent on, so they are posted
+# signed out.
+VISITORS_ONLY = {"signatures.register_and_sign"}
 
 
 # Enumerating the map. --------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Each payload goes into every text field we store (user display name, community name and description, centre
 name, address and opening hours, council name, jurisdiction and postal address; a demand's title, summary,
-markdown body, place and resolution, the reasons given for its moves and its attachments' file names),
+markdown body, place and resolution, the reasons given for its moves and its attachments' file names; a
+signature's comment, the names and neighbourhoods written on paper and the reasons signatures were voided),
 tagged with the field's name, so each page is checked for exactly the fields it shows: every one must be
 there escaped, none raw.
 """
@@ -377,3 +378,105 @@ def test_form_with_errors_keeps_the_typed_text_escaped(client, login_as, demand_
     response = client.post("/communities/alpha/demands/new", data=data)
     assert response.status_code == 200
     _assert_escaped(response.get_data(as_text=True), payload, tag, ["summary", "body", "place", "resolution"])
+
+
+# Signatures: a signer's name and comment, names and neighbourhoods written on paper and the committee's
+# void reasons, on the demand page, the signer list, the committee's paper, void and correct pages and the
+# voided signer's notifications. (The CSV is not HTML: it carries the text as typed, formulas neutralised.) --
+
+@pytest.fixture
+def signature_site(app, payload):
+    """An open demand of `alpha` with a public signer, a letter-only signer, a paper row and a voided signer,
+    every text field being `payload ~field`; returns (objects, tag)."""
+    from civicvoice.signatures import services as signatures
+    from tests.factories import make_paper_batch, make_proposal, make_signature
+
+    def tag(field):
+        return f"{payload} ~{field}"
+
+    community = make_community(slug="alpha")
+    demand = make_proposal(community, status="open")
+    chair = make_committee(community, make_user(name="Chair"))
+    make_signature(demand, make_user(name=tag("signer")), comment=tag("comment"))
+    make_signature(demand, make_user(name="Hidden"), visibility="letter_only", comment=tag("letter_comment"))
+    voided = make_signature(demand, make_user(name="Voided"))
+    signatures.void(chair, voided, tag("void_reason"))
+    make_paper_batch(demand, rows=[(tag("paper_name"), tag("neighbourhood"), "0944123456")], actor=chair)
+    db.session.commit()
+    [paper] = signatures.paper_signatures(demand)
+    objects = dict(demand=demand, chair=chair, voided=voided.user, paper=paper.id)
+    return objects, tag
+
+
+def _signature_url(template, objects):
+    return template.format(demand=objects["demand"].id, paper=objects["paper"])
+
+
+PUBLIC_SIGNATURE_PAGES = [
+    ("/demands/{demand}", ["signer", "comment"]),
+    ("/demands/{demand}/signers", ["signer", "comment", "letter_comment"]),
+]
+COMMITTEE_SIGNATURE_PAGES = [
+    ("/demands/{demand}", ["signer", "comment"]),
+    ("/demands/{demand}/signers", ["signer", "comment", "letter_comment"]),
+    ("/demands/{demand}/paper", ["paper_name", "neighbourhood"]),
+    ("/signatures/{paper}/void", ["paper_name"]),
+    ("/signatures/{paper}/correct", ["paper_name", "neighbourhood"]),
+]
+VOIDED_SIGNER_PAGES = [
+    ("/demands/{demand}", ["void_reason", "signer", "comment"]),
+    ("/notifications", ["void_reason"]),
+]
+
+
+@pytest.mark.parametrize("url, fields", PUBLIC_SIGNATURE_PAGES, ids=[url for url, _f in PUBLIC_SIGNATURE_PAGES])
+def test_public_signature_pages_escape_stored_text(client, signature_site, payload, url, fields):
+    objects, tag = signature_site
+    _assert_escaped(_page(client, _signature_url(url, objects)), payload, tag, fields)
+
+
+@pytest.mark.parametrize("url, fields", COMMITTEE_SIGNATURE_PAGES,
+                         ids=[url for url, _f in COMMITTEE_SIGNATURE_PAGES])
+def test_committee_signature_pages_escape_stored_text(client, login_as, signature_site, payload, url, fields):
+    objects, tag = signature_site
+    login_as(objects["chair"])
+    _assert_escaped(_page(client, _signature_url(url, objects)), payload, tag, fields)
+
+
+@pytest.mark.parametrize("url, fields", VOIDED_SIGNER_PAGES, ids=[url for url, _f in VOIDED_SIGNER_PAGES])
+def test_the_voided_signer_sees_the_reason_escaped(client, login_as, signature_site, payload, url, fields):
+    objects, tag = signature_site
+    login_as(objects["voided"])
+    _assert_escaped(_page(client, _signature_url(url, objects)), payload, tag, fields)
+
+
+def test_signing_box_fragment_escapes_stored_text(client, login_as, signature_site, payload):
+    """The htmx fragment (rendered alone, without the page around it) escapes the latest signers too."""
+    from tests.factories import make_member
+
+    objects, tag = signature_site
+    login_as(make_member(objects["demand"].community))
+    response = client.post(f"/demands/{objects['demand'].id}/sign", data={"visibility": "public",
+                                                                          "comment": tag("fragment")},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["signer", "comment", "fragment"])
+
+
+def test_the_paper_form_with_errors_keeps_the_typed_rows_escaped(client, login_as, signature_site, payload):
+    import io
+
+    from tests.factories import scan_png
+
+    objects, tag = signature_site
+    login_as(objects["chair"])
+    rows = tag("rows").replace(",", " ").replace("،", " ")  # one field only: refused, and shown again
+    response = client.post(f"/demands/{objects['demand'].id}/paper", content_type="multipart/form-data",
+                           data={"collected_on": "2020-01-01", "rows": rows,
+                                 "scan": (io.BytesIO(scan_png()), "sheet.png")})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert str(escape(rows)) in body
+    if "<" in payload:
+        assert rows not in body
+    assert _scripts(body) == []
