@@ -2,7 +2,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import get_translations
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -50,7 +50,7 @@ def _box(proposal: Proposal):
 
 
 def _account_key() -> str:
-    return f"sign:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+    return f"sign:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
 def _limit(setting):
@@ -187,10 +187,8 @@ def paper(proposal_id):
             services.record_paper_batch(current_user, proposal, centre=centre, collected_on=form.collected_on.data,
                                         scan=scan, rows=rows)
             db.session.commit()
-            # flask_babel's ngettext fills %(num)s itself (and refuses num=): localised digits need ungettext.
-            flash(get_translations().ungettext("%(num)s paper signature was added.",
-                                               "%(num)s paper signatures were added.", len(rows))
-                  % {"num": format_number(len(rows))}, "success")
+            flash(ngettext("%(n)s paper signature was added.", "%(n)s paper signatures were added.", len(rows),
+                           n=format_number(len(rows))), "success")
             return see_other(url_for(".paper", proposal_id=proposal.id))
     if request.method == "GET":
         form.collected_on.data = date.today()
