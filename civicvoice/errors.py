@@ -3,6 +3,7 @@ import logging
 
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -54,6 +55,7 @@ TITLES = {
     413: _l("The file is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("We are busy right now"),
 }
 EXPLANATIONS = {
     400: _l("Please go back, check what you entered and try again."),
@@ -64,6 +66,7 @@ EXPLANATIONS = {
     413: _l("Please choose a smaller file."),
     429: _l("Please wait a moment before trying again."),
     500: _l("We have been told about it. Please try again in a little while."),
+    503: _l("Many people are acting at the same moment. Please try again in a few seconds: nothing was lost."),
 }
 
 
@@ -94,6 +97,16 @@ def _handle_domain(error: DomainError):
     return render_error(error.status, error.message)
 
 
+def _handle_operational(error: OperationalError):
+    """SQLite's "database is locked" after the busy timeout is a moment of contention, not a bug: ask to retry."""
+    if "database is locked" not in str(error.orig):
+        return _handle_unexpected(error)
+    log.warning("Database busy on %s %s", request.method, request.path)
+    db.session.rollback()
+    body, status = render_error(503)
+    return body, status, {"Retry-After": "5"}
+
+
 def _handle_unexpected(error: Exception):
     log.exception("Unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
@@ -103,6 +116,7 @@ def _handle_unexpected(error: Exception):
 def init_app(app) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(DomainError, _handle_domain)
+    app.register_error_handler(OperationalError, _handle_operational)
     app.register_error_handler(InternalServerError, _handle_unexpected)
     if not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, _handle_unexpected)

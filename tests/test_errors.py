@@ -16,6 +16,12 @@ def failing(app):
     def _crash():
         raise RuntimeError("boom")
 
+    @app.route("/_test/locked")
+    def _locked():
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
     @app.route("/_test/conflict")
     def _conflict():
         raise InvalidTransition()
@@ -49,3 +55,10 @@ def test_htmx_requests_get_the_error_fragment(client, failing):
 
 def test_unknown_method_is_405_not_500(client):
     assert client.delete("/").status_code == 405
+
+
+def test_a_locked_sqlite_database_asks_to_retry(client, failing):
+    response = client.get("/_test/locked")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert '<html lang="ar" dir="rtl">' in response.get_data(as_text=True)
