@@ -18,7 +18,7 @@ from .models import Centre, Community, Membership
 bp = Blueprint("communities", __name__)
 
 
-def _community(slug: str) -> Community:
+def community_or_404(slug: str) -> Community:
     return db.first_or_404(db.select(Community).where(Community.slug == slug))
 
 
@@ -40,7 +40,7 @@ def _membership_context(community: Community) -> dict:
 
 @bp.route("/communities/<slug>")
 def show(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     return render_template("communities/show.html", committee=services.committee(community),
                            **_membership_context(community))
 
@@ -48,7 +48,7 @@ def show(slug):
 @bp.post("/communities/<slug>/join")
 @login_required
 def join(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_join_community(current_user, community))
     member = services.join(current_user, community)
     db.session.commit()
@@ -62,7 +62,7 @@ def join(slug):
 @bp.post("/communities/<slug>/leave")
 @login_required
 def leave(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_leave_community(current_user, community))
     services.leave(current_user, community)
     db.session.commit()
@@ -73,7 +73,7 @@ def leave(slug):
 @bp.route("/communities/<slug>/members")
 @login_required
 def members(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_view_member_list(current_user, community))
     page = db.paginate(services.members(community), **_per_page())
     return render_template("communities/members.html", community=community, page=page,
@@ -84,7 +84,7 @@ def members(slug):
 @bp.post("/communities/<slug>/committee")
 @login_required
 def appoint_by_email(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_appoint_anyone(current_user, community))
     form = AppointByEmailForm()
     user = accounts.find_by_email(form.email.data) if form.validate_on_submit() else None
@@ -105,7 +105,7 @@ def _request(community: Community, membership_id: int) -> Membership:
 @bp.post("/communities/<slug>/requests/<int:membership_id>/<any(approve, decline):decision>")
 @login_required
 def decide_request(slug, membership_id, decision):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_review_membership_requests(current_user, community))
     member = _request(community, membership_id)
     if decision == "approve":
@@ -129,7 +129,7 @@ def _member_user(community: Community, user_id: int) -> User:
 @bp.post("/communities/<slug>/members/<int:user_id>/committee")
 @login_required
 def appoint(slug, user_id):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_appoint_committee(current_user, community))
     services.appoint_committee(current_user, community, _member_user(community, user_id))
     db.session.commit()
@@ -140,7 +140,7 @@ def appoint(slug, user_id):
 @bp.post("/communities/<slug>/members/<int:user_id>/committee/remove")
 @login_required
 def remove_from_committee(slug, user_id):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_appoint_committee(current_user, community))
     services.remove_committee(current_user, community, _member_user(community, user_id))
     db.session.commit()
@@ -151,7 +151,7 @@ def remove_from_committee(slug, user_id):
 @bp.post("/communities/<slug>/members/<int:user_id>/verify")
 @login_required
 def verify_in_person(slug, user_id):
-    community = _community(slug)
+    community = community_or_404(slug)
     member = _member(community, user_id)
     permissions.require(permissions.can_verify_in_person(current_user, community, member))
     services.verify_in_person(current_user, community, member.user)
@@ -189,7 +189,7 @@ def create():
 @bp.route("/communities/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_edit_community(current_user, community))
     form = CommunityEditForm(obj=community)
     if form.validate_on_submit():
@@ -207,7 +207,7 @@ def edit(slug):
 @bp.route("/communities/<slug>/centres/new", methods=["GET", "POST"])
 @login_required
 def add_centre(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_manage_centres(current_user, community))
     form = CentreForm()
     if form.validate_on_submit():
@@ -222,7 +222,7 @@ def add_centre(slug):
 @bp.route("/communities/<slug>/centres/<int:centre_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_centre(slug, centre_id):
-    community = _community(slug)
+    community = community_or_404(slug)
     centre = db.first_or_404(db.select(Centre).where(Centre.id == centre_id, Centre.community_id == community.id))
     permissions.require(permissions.can_manage_centres(current_user, community))
     form = CentreForm(obj=centre)
@@ -238,7 +238,7 @@ def edit_centre(slug, centre_id):
 @bp.route("/communities/<slug>/councils", methods=["GET", "POST"])
 @login_required
 def councils(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_link_councils(current_user, community))
     choices = all_councils()
     form = CouncilLinkForm(councils=[council.id for council in community.councils])

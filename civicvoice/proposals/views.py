@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 from .. import permissions
 from ..accounts import services as accounts
 from ..activity.services import timeline
-from ..communities.models import Community
+from ..communities.views import community_or_404
 from ..council.models import Council
 from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
@@ -17,21 +17,10 @@ from ..signatures.views import box_context
 from . import attachments, diff, services, states
 from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, ReasonForm, RejectForm
 from .models import Attachment, Proposal
+from .access import visible_proposal
 from .timeline import describe
 
 bp = Blueprint("proposals", __name__)
-
-
-def _community(slug: str) -> Community:
-    return db.first_or_404(db.select(Community).where(Community.slug == slug))
-
-
-def _proposal(proposal_id: int) -> Proposal:
-    """The demand if this person may see it; 404 otherwise, so private demands do not leak."""
-    proposal = db.get_or_404(Proposal, proposal_id)
-    if not permissions.can_view_proposal(current_user, proposal):
-        abort(404)
-    return proposal
 
 
 def _paginate(query):
@@ -64,7 +53,7 @@ def index():
 
 @bp.route("/communities/<slug>/demands")
 def community_index(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     form, page = _filtered(community)
     return render("proposals/index.html", "proposals/_list.html", form=form, page=page, community=community)
 
@@ -77,7 +66,7 @@ def mine():
 
 @bp.route("/communities/<slug>/demands/similar")
 def similar(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     title = (request.args.get("title") or "")[:160]
     exclude = request.args.get("exclude", type=int)
     return render_template("proposals/_similar.html", similar=services.similar(community, title, exclude),
@@ -87,7 +76,7 @@ def similar(slug):
 @bp.route("/communities/<slug>/review")
 @login_required
 def review_queue(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_review_proposals(current_user, community))
     queue = [(p, services.review_age(p)) for p in services.review_queue(community)]
     return render_template("proposals/review_queue.html", community=community, queue=queue)
@@ -114,7 +103,7 @@ def _uploads(form, proposal=None):
 @bp.route("/communities/<slug>/demands/new", methods=["GET", "POST"])
 @login_required
 def create(slug):
-    community = _community(slug)
+    community = community_or_404(slug)
     permissions.require(permissions.can_draft_proposal(current_user, community))
     form = _proposal_form(community)
     if form.validate_on_submit() and (uploads := _uploads(form)) is not None:
@@ -131,7 +120,7 @@ def create(slug):
 @bp.route("/demands/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_edit_proposal(current_user, proposal))
     form = _proposal_form(proposal.community, obj=proposal)
     if form.validate_on_submit() and (uploads := _uploads(form, proposal)) is not None:
@@ -150,7 +139,7 @@ def edit(proposal_id):
 
 @bp.route("/demands/<int:proposal_id>")
 def show(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
     return render_template(
         "proposals/show.html", authors=services.authors(proposal), events=events,
@@ -179,17 +168,17 @@ def _act(proposal: Proposal, action: str, message: str, *args):
 @bp.post("/demands/<int:proposal_id>/submit")
 @login_required
 def submit(proposal_id):
-    return _act(_proposal(proposal_id), "submit", _("Sent to the committee for review."))
+    return _act(visible_proposal(proposal_id), "submit", _("Sent to the committee for review."))
 
 
 @bp.post("/demands/<int:proposal_id>/publish")
 @login_required
 def publish(proposal_id):
-    return _act(_proposal(proposal_id), "publish", _("The demand is published and open for signatures."))
+    return _act(visible_proposal(proposal_id), "publish", _("The demand is published and open for signatures."))
 
 
 def _with_reason(proposal_id: int, action: str, form_class, message: str, template: str, **context):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     _require_transition(proposal, action)
     form = form_class()
     if "choices" in context:
@@ -223,7 +212,7 @@ def withdraw(proposal_id):
 @bp.route("/demands/<int:proposal_id>/merge", methods=["GET", "POST"])
 @login_required
 def merge(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     choices = [SelectChoice(p.id, p.title) for p in services.mergeable_targets(proposal)]
     return _with_reason(proposal_id, "merge", MergeForm, _("The duplicate was merged."), "proposals/reason.html",
                         choices=choices)
@@ -232,7 +221,7 @@ def merge(proposal_id):
 @bp.post("/demands/<int:proposal_id>/goal")
 @login_required
 def set_goal(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_set_signature_goal(current_user, proposal))
     form = GoalForm()
     if not form.validate_on_submit():
@@ -249,7 +238,7 @@ def set_goal(proposal_id):
 @bp.post("/demands/<int:proposal_id>/coauthors")
 @login_required
 def invite_coauthor(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_invite_coauthor(current_user, proposal))
     form = CoauthorForm()
     user = accounts.find_by_email(form.email.data) if form.validate_on_submit() else None
@@ -266,7 +255,7 @@ def invite_coauthor(proposal_id):
 @bp.post("/demands/<int:proposal_id>/coauthors/<any(accept, decline):answer>")
 @login_required
 def answer_invitation(proposal_id, answer):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_answer_coauthor_invitation(current_user, proposal))
     services.answer_invitation(current_user, proposal, answer == "accept")
     db.session.commit()
@@ -280,13 +269,13 @@ def answer_invitation(proposal_id, answer):
 
 @bp.route("/demands/<int:proposal_id>/revisions")
 def revisions(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     return render_template("proposals/revisions.html", proposal=proposal, revisions=services.revisions(proposal))
 
 
 @bp.route("/demands/<int:proposal_id>/diff")
 def compare(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     old = services.revision(proposal, request.args.get("from", type=int) or 0)
     new = services.revision(proposal, request.args.get("to", type=int) or 0)
     if old is None or new is None:
@@ -304,7 +293,7 @@ def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
 
 @bp.route("/demands/<int:proposal_id>/attachments/<int:attachment_id>")
 def attachment(proposal_id, attachment_id):
-    item = _attachment(_proposal(proposal_id), attachment_id)
+    item = _attachment(visible_proposal(proposal_id), attachment_id)
     response = send_file(attachments.path_of(item), mimetype=item.content_type, download_name=item.filename,
                          as_attachment=item.content_type == "application/pdf", max_age=0, conditional=True)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -315,7 +304,7 @@ def attachment(proposal_id, attachment_id):
 @bp.post("/demands/<int:proposal_id>/attachments/<int:attachment_id>/remove")
 @login_required
 def remove_attachment(proposal_id, attachment_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_edit_proposal(current_user, proposal))
     attachments.remove(current_user, _attachment(proposal, attachment_id))
     db.session.commit()

@@ -15,6 +15,7 @@ from ..extensions import db, limiter
 from ..htmx import after_post
 from ..i18n import format_number, language
 from ..proposals import attachments
+from ..proposals.access import visible_proposal
 from ..proposals.models import Proposal
 from ..redirects import see_other
 from . import export, services
@@ -22,13 +23,6 @@ from .forms import CorrectPaperForm, PaperBatchForm, ReasonForm, RegisterAndSign
 from .models import PaperBatch, Signature
 
 bp = Blueprint("signatures", __name__)
-
-
-def _proposal(proposal_id: int) -> Proposal:
-    proposal = db.get_or_404(Proposal, proposal_id)
-    if not permissions.can_view_proposal(current_user, proposal):
-        abort(404)
-    return proposal
 
 
 def box_context(proposal: Proposal) -> dict:
@@ -69,7 +63,7 @@ _signing_per_account = limiter.shared_limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), sc
 @_signing_per_ip
 @_signing_per_account
 def sign(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_sign_proposal(current_user, proposal))
     form = SignForm()
     if not form.validate_on_submit():
@@ -93,7 +87,7 @@ def sign(proposal_id):
 @limiter.limit(lambda: current_app.config["MAIL_FORM_LIMIT"])
 def register_and_sign(proposal_id):
     """A visitor registers and signs in one form; the signature counts once the emailed link is opened."""
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     if current_user.is_authenticated:
         return see_other(url_for("proposals.show", proposal_id=proposal.id))
     if not (proposal.community.is_open and proposal.status in {"open"}):
@@ -114,7 +108,7 @@ def register_and_sign(proposal_id):
 @write_transaction
 @login_required
 def update(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     form = SignForm()
     if not form.validate_on_submit():
         abort(400)
@@ -130,7 +124,7 @@ def update(proposal_id):
 @_signing_per_ip
 @_signing_per_account
 def withdraw(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     services.withdraw(current_user, proposal)
     db.session.commit()
     flash(_("Your signature was withdrawn."), "success")
@@ -139,7 +133,7 @@ def withdraw(proposal_id):
 
 @bp.route("/demands/<int:proposal_id>/signers")
 def signers(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     page = db.paginate(services.signers(proposal), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("signatures/signers.html", proposal=proposal, page=page,
@@ -148,7 +142,7 @@ def signers(proposal_id):
 
 @bp.route("/demands/<int:proposal_id>/count.json")
 def count(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     response = jsonify(online=proposal.online_count, paper=proposal.paper_count, total=proposal.signature_count,
                        goal=proposal.signature_goal, goal_reached=proposal.goal_reached_at is not None)
     # Shared caches keep only what anyone may read: a demand under review (seen by its committee) stays private.
@@ -161,7 +155,7 @@ def count(proposal_id):
 @bp.route("/demands/<int:proposal_id>/signers.csv")
 @login_required
 def signers_csv(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_manage_signatures(current_user, proposal))
     body = export.signers_csv(proposal, services.all_signatures(proposal))
     return Response(body, mimetype="text/csv", headers={
@@ -174,7 +168,7 @@ def signers_csv(proposal_id):
 @write_transaction
 @login_required
 def paper(proposal_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_manage_signatures(current_user, proposal))
     form = PaperBatchForm()
     form.centre.choices = [SelectChoice(c.id, c.name) for c in proposal.community.centres]
@@ -208,7 +202,7 @@ def _checked(field, compute):
 
 def _signature(signature_id: int) -> tuple[Signature, Proposal]:
     signature = db.get_or_404(Signature, signature_id)
-    proposal = _proposal(signature.proposal_id)
+    proposal = visible_proposal(signature.proposal_id)
     permissions.require(permissions.can_manage_signatures(current_user, proposal))
     return signature, proposal
 
@@ -247,7 +241,7 @@ def correct(signature_id):
 @bp.route("/demands/<int:proposal_id>/paper/<int:batch_id>/scan")
 @login_required
 def scan(proposal_id, batch_id):
-    proposal = _proposal(proposal_id)
+    proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_manage_signatures(current_user, proposal))
     batch = db.first_or_404(db.select(PaperBatch).where(PaperBatch.id == batch_id,
                                                         PaperBatch.proposal_id == proposal.id))
