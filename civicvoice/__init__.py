@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures")
+FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,8 +37,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .communities.views import bp as communities_bp
     from .council.views import bp as council_bp
     from .proposals.views import bp as proposals_bp
+    from .deliberation.views import bp as deliberation_bp
+    from .meetings.views import bp as meetings_bp
     from .signatures.views import bp as signatures_bp
-    for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp):
+    for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp,
+                      deliberation_bp, meetings_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

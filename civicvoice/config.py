@@ -62,8 +62,12 @@ class Config:
     MAIL_FORM_LIMIT = "5 per hour"  # register, reset and resend forms, per IP
     SIGN_LIMIT_PER_ACCOUNT = "20 per hour"
     SIGN_LIMIT_PER_IP = "60 per hour"  # a centre's shared connection may carry many honest signers
+    # Arguments, replies and amendments, per account: a lively debate, not a flood.
+    POST_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
 
     PER_PAGE = 20
+    ARGUMENTS_PER_PAGE = 50  # top-level arguments per page; their replies come with them
+    ARGUMENT_EDIT_MINUTES = 15
     MAX_PER_PAGE = 50
 
 

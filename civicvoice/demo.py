@@ -106,7 +106,42 @@ def load() -> int:
                 created += 1
     for spec in DEMANDS:
         created += _demand(people, council, *spec)
+    created += _deliberation(people)
     return created
+
+
+def _deliberation(people) -> int:
+    """Arguments, an amendment and a meeting on the school-roof demand, so the discussion pages have content."""
+    from datetime import datetime, time, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from .deliberation import amendments
+    from .deliberation import services as deliberation
+    from .deliberation.models import Argument
+    from .meetings import services as meetings
+    from .proposals.models import Proposal
+
+    proposal = db.session.scalar(select(Proposal).where(Proposal.title == DEMANDS[0][2]))
+    if proposal is None or proposal.status != "open" or db.session.scalar(
+            select(Argument.id).where(Argument.proposal_id == proposal.id).limit(1)):
+        return 0
+    salma, omar = people["salma@civicvoice.example"], people["omar@civicvoice.example"]
+    layla = people["layla@civicvoice.example"]
+    deliberation.post(salma, proposal, "for", "السقف يسرّب الماء فوق ثلاثة صفوف، والطالبات ينقلن إلى الممر في كل شتاء.")
+    question = deliberation.post(salma, proposal, "question", "هل طلبتم تقدير كلفة من مهندس؟ الجهة الإدارية ستسأل عن ذلك.")
+    deliberation.reply(omar, question, "نعم، المهندس Sami Haddad قدّر الكلفة بـ 4,500,000 ل.س تقريباً.", as_authors=True)
+    against = deliberation.post(layla, proposal, "against",
+                                "Repairing only the roof is not enough: the walls of the east wing are cracked too.")
+    deliberation.mark_helpful(salma, against)
+    amendments.propose(salma, proposal, "لنحدد موعداً واضحاً للتنفيذ قبل الشتاء.",
+                       resolution="تنفيذ الإصلاح قبل بداية فصل الشتاء والتحقق منه من قبل اللجنة.")
+    community = proposal.community
+    local_day = (datetime.now(timezone.utc) + timedelta(days=7)).astimezone(ZoneInfo(community.timezone)).date()
+    starts_at = datetime.combine(local_day, time(17, 0), tzinfo=ZoneInfo(community.timezone))
+    meetings.schedule(salma, community, centre_id=community.centres[0].id, title="اجتماع مفتوح حول سقف المدرسة",
+                      starts_at=starts_at.astimezone(timezone.utc), duration_minutes=90, capacity=40,
+                      description="نناقش المطلب ونقرر موعد التصويت.", agenda_ids=[proposal.id])
+    return 1
 
 
 def _demand(people, council, slug, author_email, title, summary, category, status, coauthor_email) -> int:

@@ -8,6 +8,7 @@ from babel import numbers as babel_numbers
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale  # noqa: F401  (force_locale re-exported for emails/letters)
 from flask_login import current_user
+from markupsafe import Markup
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -86,11 +87,16 @@ def format_datetime(value, tz: str | None = None) -> str:
     return f"{format_date(value, tz)} · {format_time(value, tz)}"
 
 
+def bdi(value) -> Markup:
+    """Isolate a name or title inside a translated sentence, so mixed Arabic and Latin text reads right."""
+    return Markup("<bdi>%s</bdi>") % value
+
+
 def init_app(app) -> None:
     from .extensions import babel
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.filters.update(
-        number=format_number, date=format_date, datetime=format_datetime, time=format_time
+        number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi
     )
     app.jinja_env.globals.update(text_direction=direction, current_language=language)

@@ -251,6 +251,106 @@ def can_see_private_contact(user) -> bool:
     return is_admin(user)
 
 
+# Deliberation: arguments -----------------------------------------------------------------------
+
+def can_argue(user, proposal) -> bool:
+    """Members post arguments and questions on a public demand that is still alive."""
+    from .proposals import states
+
+    return proposal.status in states.ARGUABLE and is_member(user, proposal.community)
+
+
+def can_reply_argument(user, argument) -> bool:
+    return argument.status == "visible" and can_argue(user, argument.proposal)
+
+
+def can_answer_as_authors(user, argument) -> bool:
+    """An author answers a question on behalf of all the demand's authors."""
+    root_stance = argument.stance if argument.parent_id is None else None
+    return (root_stance == "question" and can_reply_argument(user, argument)
+            and "author" in proposal_roles(user, argument.proposal))
+
+
+def can_edit_argument(user, argument) -> bool:
+    """Its author, for a short while after posting (ARGUMENT_EDIT_MINUTES)."""
+    from .deliberation.services import within_edit_window
+
+    return (_signed_in(user) and argument.author_id == user.id and argument.status == "visible"
+            and within_edit_window(argument))
+
+
+def can_delete_argument(user, argument) -> bool:
+    return _signed_in(user) and argument.author_id == user.id and argument.status == "visible"
+
+
+def can_mark_helpful(user, argument) -> bool:
+    """Members mark others' visible arguments (not their own) while the demand is open to arguments."""
+    return (argument.status == "visible" and can_argue(user, argument.proposal)
+            and argument.author_id != user.id)
+
+
+def can_moderate_argument(user, argument) -> bool:
+    """The committee hides and restores arguments, and reads their edit history."""
+    return "committee" in proposal_roles(user, argument.proposal)
+
+
+# Deliberation: amendments ----------------------------------------------------------------------
+
+def can_propose_amendment(user, proposal) -> bool:
+    """Members who are not its authors (authors decide on amendments) amend an open demand."""
+    from .proposals import states
+
+    return (proposal.status in states.AMENDABLE and is_member(user, proposal.community)
+            and "author" not in proposal_roles(user, proposal))
+
+
+def can_take_position_on_amendment(user, amendment) -> bool:
+    from .proposals import states
+
+    proposal = amendment.proposal
+    return (amendment.status == "proposed" and proposal.status in states.AMENDABLE
+            and is_member(user, proposal.community) and amendment.author_id != user.id)
+
+
+def can_decide_amendment(user, amendment) -> bool:
+    """The demand's authors accept or decline a proposed amendment while the demand is open."""
+    from .proposals import states
+
+    return (amendment.status == "proposed" and amendment.proposal.status in states.AMENDABLE
+            and "author" in proposal_roles(user, amendment.proposal))
+
+
+def can_withdraw_amendment(user, amendment) -> bool:
+    return _signed_in(user) and amendment.status == "proposed" and amendment.author_id == user.id
+
+
+# Meetings --------------------------------------------------------------------------------------
+
+def can_schedule_meeting(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_edit_meeting(user, meeting) -> bool:
+    """Until it starts and while it is not cancelled."""
+    return (meeting.status == "scheduled" and not meeting.has_started
+            and can_schedule_meeting(user, meeting.community))
+
+
+def can_cancel_meeting(user, meeting) -> bool:
+    return can_edit_meeting(user, meeting)
+
+
+def can_rsvp_meeting(user, meeting) -> bool:
+    """Members answer until the meeting ends (late arrivals count too)."""
+    return meeting.status == "scheduled" and not meeting.is_past and is_member(user, meeting.community)
+
+
+def can_post_minutes(user, meeting) -> bool:
+    """Once the meeting has started; posting again corrects them."""
+    return (meeting.status == "scheduled" and meeting.has_started
+            and can_schedule_meeting(user, meeting.community))
+
+
 # The gate ------------------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:

@@ -9,6 +9,8 @@ def _bdi(value) -> Markup:
 
 def describe(event) -> Markup:
     """A sentence for `event`; names are isolated with <bdi> so mixed scripts read right."""
+    from ..proposals.timeline import meeting_time
+
     data = event.data or {}
     community = _bdi(data.get("community_name", ""))
     texts = {
@@ -24,6 +26,27 @@ def describe(event) -> Markup:
                                                  community=community),
         "signature.voided": lambda: _("The committee voided your signature on %(title)s: %(reason)s",
                                       title=_bdi(data.get("title", "")), reason=_bdi(data.get("reason", ""))),
+        "argument.replied": lambda: (
+            _("The authors of %(title)s answered your question.", title=_bdi(data.get("title", "")))
+            if data.get("as_authors") else
+            _("%(name)s replied to your argument on %(title)s.", name=_bdi(event.actor.public_name if event.actor
+                                                                           else ""),
+              title=_bdi(data.get("title", "")))),
+        "argument.hidden": lambda: _("The committee hid your argument on %(title)s: %(reason)s",
+                                     title=_bdi(data.get("title", "")), reason=_bdi(data.get("reason", ""))),
+        "argument.restored": lambda: _("The committee restored your argument on %(title)s.",
+                                       title=_bdi(data.get("title", ""))),
+        "meeting.scheduled": lambda: _("New meeting in %(community)s: %(title)s, %(when)s at %(centre)s.",
+                                       community=community, title=_bdi(data.get("title", "")), when=meeting_time(event),
+                                       centre=_bdi(data.get("centre", ""))),
+        "meeting.changed": lambda: _("The meeting %(title)s changed: now %(when)s at %(centre)s.",
+                                     title=_bdi(data.get("title", "")), when=meeting_time(event),
+                                     centre=_bdi(data.get("centre", ""))),
+        "meeting.cancelled": lambda: _("The meeting %(title)s (%(when)s) is cancelled: %(reason)s",
+                                       title=_bdi(data.get("title", "")), when=meeting_time(event),
+                                       reason=_bdi(data.get("reason", ""))),
+        "meeting.minutes_posted": lambda: _("The minutes of the meeting %(title)s are posted.",
+                                            title=_bdi(data.get("title", ""))),
         "council.staff_added": lambda: _("You now have access to the inbox of %(council)s.",
                                          council=_bdi(data.get("council", ""))),
     }
@@ -41,6 +64,10 @@ def link(event) -> str | None:
 
     if event.subject_type == "proposals":
         return url_for("proposals.show", proposal_id=event.subject_id)
+    if event.subject_type == "arguments" and (event.data or {}).get("proposal_id"):
+        return url_for("proposals.show", proposal_id=event.data["proposal_id"], _anchor=f"argument-{event.subject_id}")
+    if event.subject_type == "meetings":
+        return url_for("meetings.show", meeting_id=event.subject_id)
     if event.subject_type == "signatures" and (event.data or {}).get("proposal_id"):
         return url_for("proposals.show", proposal_id=event.data["proposal_id"])
     return None

@@ -10,6 +10,7 @@ from ..council.services import all_councils
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post
+from ..meetings import services as meetings
 from ..redirects import see_other
 from . import services
 from .forms import AppointByEmailForm, CentreForm, CommunityEditForm, CommunityForm, CouncilLinkForm
@@ -42,7 +43,7 @@ def _membership_context(community: Community) -> dict:
 def show(slug):
     community = community_or_404(slug)
     return render_template("communities/show.html", committee=services.committee(community),
-                           **_membership_context(community))
+                           meetings=meetings.upcoming(community), **_membership_context(community))
 
 
 @bp.post("/communities/<slug>/join")
@@ -204,6 +205,18 @@ def edit(slug):
     return render_template("communities/form.html", form=form, community=community)
 
 
+def _centre(community: Community, centre_id: int) -> Centre:
+    return db.first_or_404(db.select(Centre).where(Centre.id == centre_id, Centre.community_id == community.id))
+
+
+@bp.route("/communities/<slug>/centres/<int:centre_id>")
+def centre(slug, centre_id):
+    community = community_or_404(slug)
+    place = _centre(community, centre_id)
+    return render_template("communities/centre.html", community=community, centre=place,
+                           meetings=meetings.upcoming(community, centre=place, limit=20))
+
+
 @bp.route("/communities/<slug>/centres/new", methods=["GET", "POST"])
 @login_required
 def add_centre(slug):
@@ -223,7 +236,7 @@ def add_centre(slug):
 @login_required
 def edit_centre(slug, centre_id):
     community = community_or_404(slug)
-    centre = db.first_or_404(db.select(Centre).where(Centre.id == centre_id, Centre.community_id == community.id))
+    centre = _centre(community, centre_id)
     permissions.require(permissions.can_manage_centres(current_user, community))
     form = CentreForm(obj=centre)
     if form.validate_on_submit():

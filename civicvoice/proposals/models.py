@@ -138,6 +138,8 @@ class Revision(db.Model):
     council_id: Mapped[int | None] = mapped_column(ForeignKey("councils.id", ondelete="SET NULL"))
     place: Mapped[str] = mapped_column(String(300), default="")
     resolution: Mapped[str] = mapped_column(Text, default="")
+    # Set when the revision is an accepted amendment: `editor` is then the amender, credited for the text.
+    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("amendments.id", ondelete="SET NULL"))
 
     editor = relationship("User", lazy="joined")
     council = relationship("Council", lazy="joined")

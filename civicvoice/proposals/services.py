@@ -79,7 +79,7 @@ def drafts_of(user) -> list[Proposal]:
 
 # Writing ---------------------------------------------------------------------------------------
 
-def _check_fields(community, fields: dict) -> None:
+def check_fields(community, fields: dict) -> None:
     if fields.get("category") not in CATEGORIES:
         raise InvalidInput(_("Choose a category from the list."))
     council_id = fields.get("council_id")
@@ -90,10 +90,13 @@ def _check_fields(community, fields: dict) -> None:
         raise InvalidInput(_("Give both latitude and longitude, or neither."))
 
 
-def _save_revision(editor, proposal: Proposal, note: str = "") -> Revision:
-    number = (db.session.scalar(
-        select(func.max(Revision.number)).where(Revision.proposal_id == proposal.id)) or 0) + 1
-    rev = Revision(proposal_id=proposal.id, number=number, editor_id=editor.id if editor else None, note=note,
+def latest_revision_number(proposal: Proposal) -> int:
+    return db.session.scalar(select(func.max(Revision.number)).where(Revision.proposal_id == proposal.id)) or 0
+
+
+def _save_revision(editor, proposal: Proposal, note: str = "", amendment_id: int | None = None) -> Revision:
+    rev = Revision(proposal_id=proposal.id, number=latest_revision_number(proposal) + 1,
+                   editor_id=editor.id if editor else None, note=note, amendment_id=amendment_id,
                    **{field: getattr(proposal, field) for field in TEXT_FIELDS})
     db.session.add(rev)
     db.session.flush()
@@ -102,7 +105,7 @@ def _save_revision(editor, proposal: Proposal, note: str = "") -> Revision:
 
 def create_draft(author, community, **fields) -> Proposal:
     """Start a draft (revision 1). Only councils linked to the community may be addressed."""
-    _check_fields(community, fields)
+    check_fields(community, fields)
     proposal = Proposal(community_id=community.id, author_id=author.id, status="draft",
                         signature_goal=community.signature_goal, **fields)
     proposal.title_key = arabic.key(proposal.title)
@@ -119,17 +122,30 @@ def edit(editor, proposal: Proposal, note: str = "", **fields) -> Revision | Non
         raise InvalidTransition(_("This demand can no longer be edited."))
     # Check the demand as it will be, so a partial edit keeps the fields it does not name.
     current = {name: getattr(proposal, name) for name in ("category", "council_id", "latitude", "longitude")}
-    _check_fields(proposal.community, current | fields)
+    check_fields(proposal.community, current | fields)
     changed = {k: v for k, v in fields.items() if getattr(proposal, k) != v}
     if not changed:
         return None
+    rev = _apply(editor, proposal, changed, note)
+    activity.record(editor, "proposal.edited", proposal, proposal.community, revision=rev.number)
+    return rev
+
+
+def _apply(editor, proposal: Proposal, changed: dict, note: str = "", amendment_id: int | None = None) -> Revision:
     for name, value in changed.items():
         setattr(proposal, name, value)
     proposal.title_key = arabic.key(proposal.title)
     proposal.last_activity_at = utcnow()
-    rev = _save_revision(editor, proposal, note)
-    activity.record(editor, "proposal.edited", proposal, proposal.community, revision=rev.number)
-    return rev
+    return _save_revision(editor, proposal, note, amendment_id)
+
+
+def apply_amendment(amender, proposal: Proposal, changed: dict, amendment_id: int) -> Revision:
+    """Write an accepted amendment as the demand's next revision, credited to the amender.
+
+    Called by deliberation.amendments.accept, which checks the state and the text; the demand is open,
+    so this bypasses the EDITABLE rule that limits the authors' own edits to drafts.
+    """
+    return _apply(amender, proposal, changed, amendment_id=amendment_id)
 
 
 def invite_coauthor(actor, proposal: Proposal, user) -> Coauthor:

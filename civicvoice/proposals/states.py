@@ -23,6 +23,10 @@ DELIBERATION = frozenset({"open", "voting"})
 # Listed publicly; `withdrawn` too when it had been published, `hidden` never.
 PUBLIC = frozenset(set(STATUSES) - PRIVATE - {"hidden"})
 ACTIVE_PUBLIC = frozenset({"open", "voting", "adopted", "submitted", "acknowledged", "in_progress"})
+# Arguments and questions stay open while the demand is alive (questions matter after the vote too);
+# amendments only while it collects signatures, before the community votes on a fixed text.
+ARGUABLE = ACTIVE_PUBLIC
+AMENDABLE = frozenset({"open"})
 
 LABELS = {
     "draft": _l("draft"),

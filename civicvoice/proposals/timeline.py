@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from ..i18n import format_number
+from ..i18n import format_datetime, format_number
 from .models import REJECTION_REASONS
 
 
@@ -16,6 +16,23 @@ def _n(value) -> str:
 
 def _who(event) -> Markup:
     return _bdi(event.actor.public_name) if event.actor is not None else Markup(escape(_("the committee")))
+
+
+def meeting_time(event) -> Markup:
+    """The meeting time of an event, in its community's zone."""
+    from datetime import datetime
+
+    value = (event.data or {}).get("starts_at")
+    if not value:
+        return Markup("")
+    zone = event.community.timezone if getattr(event, "community", None) is not None else None
+    return _bdi(format_datetime(datetime.fromisoformat(value), zone))
+
+
+def _outcome(code: str):
+    from ..meetings.models import OUTCOMES
+
+    return OUTCOMES.get(code, "")
 
 
 def describe(event, notification: bool = False) -> Markup:
@@ -53,6 +70,24 @@ def describe(event, notification: bool = False) -> Markup:
                                            n=_n(data.get("goal"))),
         "signature.paper_batch": lambda: _("The committee entered %(n)s signatures collected on paper.",
                                            n=_n(data.get("count"))),
+        "proposal.amendment_proposed": lambda: (
+            _("%(who)s proposed an amendment to %(title)s.", who=who, title=title) if notification
+            else _("%(who)s proposed an amendment.", who=who)),
+        "proposal.amendment_accepted": lambda: (
+            _("The authors accepted the amendment by %(amender)s: it is revision %(n)s of %(title)s.",
+              amender=_bdi(data.get("amender", "")), n=_n(data.get("revision")), title=title)),
+        "proposal.amendment_declined": lambda: _("The authors declined an amendment to %(title)s: %(reason)s",
+                                                 title=title, reason=_bdi(data.get("reason", ""))),
+        "proposal.amendment_withdrawn": lambda: _("%(who)s withdrew their amendment.", who=who),
+        "proposal.on_agenda": lambda: _("On the agenda of the meeting %(meeting)s (%(when)s, %(centre)s).",
+                                        meeting=_bdi(data.get("meeting_title", "")), when=meeting_time(event),
+                                        centre=_bdi(data.get("centre", ""))),
+        "proposal.meeting_outcome": lambda: (
+            _("Meeting %(meeting)s (%(when)s): %(outcome)s. %(note)s", meeting=_bdi(data.get("meeting_title", "")),
+              when=meeting_time(event), outcome=_outcome(data.get("outcome")), note=_bdi(data.get("note", "")))
+            if data.get("note") else
+            _("Meeting %(meeting)s (%(when)s): %(outcome)s.", meeting=_bdi(data.get("meeting_title", "")),
+              when=meeting_time(event), outcome=_outcome(data.get("outcome")))),
         "proposal.attachment_added": lambda: _("%(who)s attached %(name)s.", who=who,
                                                name=_bdi(data.get("filename", ""))),
     }

@@ -8,10 +8,12 @@ from ..accounts import services as accounts
 from ..activity.services import timeline
 from ..communities.views import community_or_404
 from ..council.models import Council
+from ..deliberation.views import arguments_context
 from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
+from ..meetings.services import for_proposal
 from ..redirects import see_other
 from ..signatures.views import box_context
 from . import attachments, diff, services, states
@@ -141,12 +143,13 @@ def edit(proposal_id):
 def show(proposal_id):
     proposal = visible_proposal(proposal_id)
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
-    return render_template(
-        "proposals/show.html", authors=services.authors(proposal), events=events,
-        describe=describe, attachments=attachments.of(proposal), action_form=ActionForm(),
+    context = box_context(proposal) | arguments_context(proposal) | dict(
+        authors=services.authors(proposal), events=events, meetings=for_proposal(proposal),
+        describe=describe, attachments=attachments.of(proposal),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
-        coauthor_form=CoauthorForm(), **box_context(proposal))
+        coauthor_form=CoauthorForm())
+    return render_template("proposals/show.html", **context)
 
 
 def _require_transition(proposal: Proposal, action: str) -> None:

@@ -1,0 +1,1 @@
+"""Deliberation on a demand: arguments for and against, questions and replies, and amendments to its text."""
