@@ -242,3 +242,58 @@ def make_paper_batch(proposal, rows=(("سعاد الأحمد", "حارة الج�
                                           scan=upload, rows=list(rows))
     db.session.commit()
     return batch
+
+
+# Deliberation -------------------------------------------------------------------------------------
+
+def make_argument(proposal=None, author=None, *, stance="for", body="حجة واضحة مع رقم 42 و Latin text.", parent=None,
+                  as_authors=False):
+    """A top-level argument (or, with `parent`, a reply) posted through the services by a member."""
+    from civicvoice.deliberation import services as deliberation
+
+    proposal = proposal or (parent.proposal if parent is not None else make_proposal(status="open"))
+    if author is None or not _is_member(author, proposal.community):
+        author = make_member(proposal.community, author)
+    if parent is not None:
+        argument = deliberation.reply(author, parent, body, as_authors=as_authors)
+    else:
+        argument = deliberation.post(author, proposal, stance, body)
+    db.session.commit()
+    return argument
+
+
+def make_amendment(proposal=None, author=None, *, reason="نص أوضح.", **fields):
+    """An amendment proposed by a member who is not an author; by default it changes the summary."""
+    from civicvoice.deliberation import amendments
+
+    proposal = proposal or make_proposal(status="open")
+    if author is None or not _is_member(author, proposal.community):
+        author = make_member(proposal.community, author)
+    fields = fields or {"summary": proposal.summary + " — مع موعد للتنفيذ."}
+    amendment = amendments.propose(author, proposal, reason, **fields)
+    db.session.commit()
+    return amendment
+
+
+def make_meeting(community=None, *, actor=None, starts_in_hours=72, duration_minutes=90, capacity=None,
+                 agenda=(), title="اجتماع مفتوح في المنارة", centre=None):
+    """A meeting scheduled by a committee member at a centre of `community` (one is added when it has none).
+
+    `starts_in_hours` may be negative for a meeting that already happened (written directly: the service
+    refuses a past date, as it should).
+    """
+    from datetime import timedelta
+
+    from civicvoice.meetings import services as meetings
+
+    community = community or make_community()
+    centre = centre or (community.centres[0] if community.centres else make_centre(community))
+    actor = actor or committee_member(community)
+    starts_at = utcnow() + timedelta(hours=max(starts_in_hours, 1))
+    meeting = meetings.schedule(actor, community, centre_id=centre.id, title=title, starts_at=starts_at,
+                                duration_minutes=duration_minutes, capacity=capacity,
+                                agenda_ids=[p.id for p in agenda])
+    if starts_in_hours < 1:
+        meeting.starts_at = utcnow() + timedelta(hours=starts_in_hours)
+    db.session.commit()
+    return meeting
