@@ -22,8 +22,6 @@ class Event(Timestamped, db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor = relationship("User", foreign_keys=[actor_id], lazy="joined")
-    # Read for the community's time zone; usually already in the session (no extra query).
-    community = relationship("Community")
 
     __table_args__ = (
         Index("ix_events_subject", "subject_type", "subject_id", "created_at"),

@@ -147,6 +147,8 @@ def mark_helpful(user, argument: Argument) -> bool:
     """One mark per person (the unique constraint decides under concurrency); False when already marked."""
     if not argument.is_visible:
         raise InvalidTransition(_("This argument can no longer be marked."))
+    if argument.author_id == user.id:
+        raise InvalidInput(_("You cannot mark your own argument as helpful."))
     try:
         with db.session.begin_nested():
             db.session.add(HelpfulMark(argument_id=argument.id, user_id=user.id))

@@ -59,7 +59,8 @@ def _announce_on_agenda(actor, meeting: Meeting, proposals: list[Proposal]) -> N
     for proposal in proposals:
         activity.record(actor, "proposal.on_agenda", proposal, proposal.community, title=proposal.title,
                         meeting_id=meeting.id, meeting_title=meeting.title,
-                        starts_at=meeting.starts_at.isoformat(), centre=meeting.centre.name)
+                        starts_at=meeting.starts_at.isoformat(), tz=meeting.community.timezone,
+                        centre=meeting.centre.name)
 
 
 def schedule(actor, community, *, centre_id: int, title: str, starts_at: datetime, duration_minutes: int,
@@ -75,7 +76,7 @@ def schedule(actor, community, *, centre_id: int, title: str, starts_at: datetim
     db.session.flush()
     db.session.refresh(meeting)
     event = activity.record(actor, "meeting.scheduled", meeting, community, title=meeting.title,
-                            starts_at=starts_at.isoformat(), community_name=community.name,
+                            starts_at=starts_at.isoformat(), tz=community.timezone, community_name=community.name,
                             centre=meeting.centre.name)
     activity.notify(event, [m.user for m in db.session.scalars(communities.members(community))])
     _announce_on_agenda(actor, meeting, proposals)
@@ -104,7 +105,8 @@ def update(actor, meeting: Meeting, *, centre_id: int, title: str, starts_at: da
     db.session.flush()
     db.session.expire(meeting, ["centre"])
     event = activity.record(actor, "meeting.changed" if moved else "meeting.edited", meeting, meeting.community,
-                            title=meeting.title, starts_at=starts_at.isoformat(), centre=meeting.centre.name)
+                            title=meeting.title, starts_at=starts_at.isoformat(), tz=meeting.community.timezone,
+                            centre=meeting.centre.name)
     if moved:
         activity.notify(event, _people_coming(meeting))
     _announce_on_agenda(actor, meeting, added)
@@ -119,7 +121,8 @@ def cancel(actor, meeting: Meeting, reason: str) -> None:
     meeting.cancel_reason = reason.strip()
     meeting.sequence += 1
     event = activity.record(actor, "meeting.cancelled", meeting, meeting.community, title=meeting.title,
-                            starts_at=meeting.starts_at.isoformat(), reason=reason.strip())
+                            starts_at=meeting.starts_at.isoformat(), tz=meeting.community.timezone,
+                            reason=reason.strip())
     activity.notify(event, _people_coming(meeting))
     db.session.flush()
 
@@ -198,7 +201,8 @@ def post_minutes(actor, meeting: Meeting, minutes: str, attendance: int | None,
         if code is not None:
             activity.record(actor, "proposal.meeting_outcome", item.proposal, meeting.community,
                             title=item.proposal.title, meeting_id=meeting.id, meeting_title=meeting.title,
-                            starts_at=meeting.starts_at.isoformat(), outcome=code, note=note)
+                            starts_at=meeting.starts_at.isoformat(), tz=meeting.community.timezone,
+                            outcome=code, note=note)
     first_time = meeting.minutes_posted_at is None
     meeting.minutes = minutes.strip()
     meeting.attendance = attendance

@@ -25,8 +25,8 @@ def meeting_time(event) -> Markup:
     value = (event.data or {}).get("starts_at")
     if not value:
         return Markup("")
-    zone = event.community.timezone if getattr(event, "community", None) is not None else None
-    return _bdi(format_datetime(datetime.fromisoformat(value), zone))
+    # The zone is stored with the event, so lists of notifications need no extra query per community.
+    return _bdi(format_datetime(datetime.fromisoformat(value), (event.data or {}).get("tz")))
 
 
 def _outcome(code: str):
