@@ -21,7 +21,15 @@ def init_app(app) -> None:
 
 
 def after_post(fragment: str, target: str, **context):
-    """After a successful POST: the updated fragment for htmx, a 303 to `target` otherwise."""
+    """After a successful POST: the updated fragment for htmx, a 303 to `target` otherwise.
+
+    The htmx answer carries the flashed messages too, swapped out of band into the page's #flash, so a
+    message is read where the action happened instead of surfacing on some later page.
+    """
     from .redirects import see_other
 
-    return render_template(fragment, **context) if is_htmx() else see_other(target)
+    if not is_htmx():
+        return see_other(target)
+    messages = render_template("_flash.html")
+    return render_template(fragment, **context) + f'<div id="flash" role="status" hx-swap-oob="true">{messages}</div>'
+

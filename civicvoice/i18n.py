@@ -66,6 +66,11 @@ def format_number(value) -> str:
     return localise_digits(babel_numbers.format_decimal(value, locale=_babel_locale(), numbering_system="default"))
 
 
+def format_percent(share) -> str:
+    """A share (0.25) as the locale writes a percentage (25%, ٢٥٪)."""
+    return localise_digits(babel_numbers.format_percent(share, locale=_babel_locale(), numbering_system="default"))
+
+
 def format_date(value, tz: str | None = None) -> str:
     """'2 حزيران 2025' / 'Jun 2, 2025', in the given (community) time zone."""
     if value is None:
@@ -84,7 +89,12 @@ def format_time(value, tz: str | None = None) -> str:
 def format_datetime(value, tz: str | None = None) -> str:
     if value is None:
         return ""
-    return f"{format_date(value, tz)} · {format_time(value, tz)}"
+    return f"{format_date(value, tz)}{'، ' if language() == 'ar' else ' · '}{format_time(value, tz)}"
+
+
+def separator() -> str:
+    """Between items of a line: "·" in English; in Arabic a dash, since a middle dot reads as the digit zero (٠)."""
+    return " – " if language() == "ar" else " · "
 
 
 def bdi(value) -> Markup:
@@ -97,6 +107,7 @@ def init_app(app) -> None:
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.filters.update(
-        number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi
+        number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi,
+        percent=format_percent,
     )
-    app.jinja_env.globals.update(text_direction=direction, current_language=language)
+    app.jinja_env.globals.update(text_direction=direction, current_language=language, sep=separator)

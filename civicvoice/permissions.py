@@ -265,9 +265,11 @@ def can_reply_argument(user, argument) -> bool:
 
 
 def can_answer_as_authors(user, argument) -> bool:
-    """An author answers a question on behalf of all the demand's authors."""
-    root_stance = argument.stance if argument.parent_id is None else None
-    return (root_stance == "question" and can_reply_argument(user, argument)
+    """An author answers anywhere in a question's thread on behalf of all the demand's authors."""
+    from .deliberation.models import Argument
+
+    root = argument if argument.root_id is None else db.session.get(Argument, argument.root_id)
+    return (root.stance == "question" and can_reply_argument(user, argument)
             and "author" in proposal_roles(user, argument.proposal))
 
 
@@ -287,6 +289,11 @@ def can_mark_helpful(user, argument) -> bool:
     """Members mark others' visible arguments (not their own) while the demand is open to arguments."""
     return (argument.status == "visible" and can_argue(user, argument.proposal)
             and argument.author_id != user.id)
+
+
+def can_remove_helpful_mark(user, argument) -> bool:
+    """Taking one's own mark back is always possible (the service only ever removes the person's own mark)."""
+    return _signed_in(user)
 
 
 def can_moderate_argument(user, argument) -> bool:

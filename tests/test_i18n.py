@@ -134,7 +134,7 @@ def test_dates_in_the_community_time_zone(app):
     moment = datetime(2025, 6, 1, 22, 30, tzinfo=timezone.utc)  # already 2 June in Damascus (UTC+3)
     with app.test_request_context(), force_locale("ar"):
         assert i18n.format_date(moment, "Asia/Damascus") == "٢ حزيران ٢٠٢٥"
-        assert i18n.format_datetime(moment, "Asia/Damascus") == "٢ حزيران ٢٠٢٥ · ١:٣٠ ص"
+        assert i18n.format_datetime(moment, "Asia/Damascus") == "٢ حزيران ٢٠٢٥، ١:٣٠ ص"
     with app.test_request_context(), force_locale("en"):
         assert i18n.format_date(moment, "Asia/Damascus") == "Jun 2, 2025"
         assert i18n.format_date(moment, "UTC") == "Jun 1, 2025"

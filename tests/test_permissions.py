@@ -1,9 +1,12 @@
 """Role × action matrix for everything the application gates. Any new predicate must be added here.
 
 Community and council predicates are asked about the community `C` / council `K` of the fixture; demand predicates
-about its demand `P` (of `C`, addressed to `K`), put in each state the matrix lists.
+about its demand `P` (of `C`, addressed to `K`), put in each state the matrix lists. Argument and amendment
+predicates are asked about one of P's arguments or amendments, P being in a state: the case "open:question" is
+P open and its question (see `world`). Meeting predicates are asked about one of C's meetings, named by the case.
 """
 import inspect
+from datetime import timedelta
 
 import pytest
 from flask_login import AnonymousUserMixin
@@ -11,8 +14,12 @@ from flask_login import AnonymousUserMixin
 from civicvoice import permissions
 from civicvoice.communities import services as communities
 from civicvoice.database import utcnow
+from civicvoice.deliberation import amendments
+from civicvoice.deliberation import services as deliberation
+from civicvoice.meetings import services as meetings
+from civicvoice.proposals import states
 from tests.factories import (link_council, make_admin, make_coauthor, make_committee, make_community, make_council,
-                             make_member, make_pending, make_proposal, make_staff, make_user)
+                             make_meeting, make_member, make_pending, make_proposal, make_staff, make_user)
 
 ROLES = ["anonymous", "unverified", "resident", "pending", "member", "author", "coauthor", "invited", "committee",
          "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin", "deleted"]
@@ -24,12 +31,23 @@ EVERYONE_SIGNED_IN = {"unverified", "resident", "pending", "committee", "other_c
 EVERYONE = EVERYONE_SIGNED_IN | {"anonymous", "deleted"}
 AUTHORS = {"author", "coauthor"}
 REVIEWERS = {"committee", "admin"}
+# Active members of `C`: the committee is one, the site admin is not.
+ACTIVE_MEMBERS = MEMBERS | {"committee"}
 NOBODY = set()
 # Demand states: a status, or a status with how the demand got there.
 PUBLIC_CASES = ["open", "voting", "adopted", "not_adopted", "submitted", "acknowledged", "in_progress", "resolved",
                 "declined", "withdrawn", "merged"]
 PRIVATE_CASES = ["draft", "in_review", "changes_requested", "rejected", "withdrawn_draft", "hidden"]
+ALL_CASES = PUBLIC_CASES + PRIVATE_CASES
 INVITABLE_CASES = {"draft", "in_review", "changes_requested"}
+# The argument or amendment of `P` a case names after its state ("open:hidden"); without a name, the first one.
+# Arguments are written by "member": a plain one "for", a "question", a "reply" to it, one "hidden" by the
+# committee, one "deleted" by its author, and an "old" one whose edit window is over.
+ARGUMENTS = ("for", "question", "reply", "hidden", "deleted", "old")
+# Amendments are proposed by "member": one still "proposed", one "declined" by the author, one "withdrawn".
+AMENDMENTS = ("proposed", "declined", "withdrawn")
+# Meetings of `C`, scheduled by "committee": coming, running now, over, and cancelled before it started.
+MEETINGS = ("upcoming", "started", "ended", "cancelled")
 
 # predicate -> roles that may (on the community `C` / council `K` of the fixture)
 MATRIX = {
@@ -82,6 +100,41 @@ MATRIX = {
     "can_manage_signatures": {"open": REVIEWERS, "voting": REVIEWERS, "adopted": REVIEWERS},
     # Signers' email addresses and phones: never the committee, only site administrators.
     "can_see_private_contact": {"admin"},
+    # Arguments: active members, while the demand is alive (questions matter after the vote too).
+    "can_argue": {case: ACTIVE_MEMBERS if case in states.ARGUABLE else NOBODY for case in ALL_CASES},
+    "can_reply_argument": {"open": ACTIVE_MEMBERS, "in_progress": ACTIVE_MEMBERS, "open:question": ACTIVE_MEMBERS,
+                           "open:reply": ACTIVE_MEMBERS, "not_adopted": NOBODY, "resolved": NOBODY,
+                           "hidden": NOBODY, "open:hidden": NOBODY, "open:deleted": NOBODY},
+    # Anywhere in a question's thread (the reply "open:reply" answers the question).
+    "can_answer_as_authors": {"open:question": AUTHORS, "in_progress:question": AUTHORS, "open:reply": AUTHORS,
+                              "open": NOBODY, "resolved:question": NOBODY, "hidden:question": NOBODY},
+    "can_edit_argument": {"open": {"member"}, "open:reply": {"member"}, "open:old": NOBODY, "open:hidden": NOBODY,
+                          "open:deleted": NOBODY},
+    "can_delete_argument": {"open": {"member"}, "open:old": {"member"}, "resolved": {"member"},
+                            "open:hidden": NOBODY, "open:deleted": NOBODY},
+    # Not one's own argument.
+    "can_mark_helpful": {"open": ACTIVE_MEMBERS - {"member"}, "voting": ACTIVE_MEMBERS - {"member"},
+                         "open:question": ACTIVE_MEMBERS - {"member"}, "resolved": NOBODY, "open:hidden": NOBODY,
+                         "open:deleted": NOBODY},
+    # Taking one's own mark back: always (the service removes only the person's own mark).
+    "can_remove_helpful_mark": {"open": EVERYONE_SIGNED_IN, "resolved": EVERYONE_SIGNED_IN,
+                                "open:hidden": EVERYONE_SIGNED_IN},
+    "can_moderate_argument": {"open": REVIEWERS, "resolved": REVIEWERS, "hidden": REVIEWERS,
+                              "open:hidden": REVIEWERS},
+    # Amendments: members who are not its authors propose while the demand is open; the authors decide.
+    "can_propose_amendment": {case: ACTIVE_MEMBERS - AUTHORS if case == "open" else NOBODY for case in ALL_CASES},
+    "can_take_position_on_amendment": {"open": ACTIVE_MEMBERS - {"member"}, "voting": NOBODY, "withdrawn": NOBODY,
+                                       "open:declined": NOBODY, "open:withdrawn": NOBODY},
+    "can_decide_amendment": {"open": AUTHORS, "voting": NOBODY, "merged": NOBODY, "open:declined": NOBODY,
+                             "open:withdrawn": NOBODY},
+    "can_withdraw_amendment": {"open": {"member"}, "voting": {"member"}, "open:declined": NOBODY,
+                               "open:withdrawn": NOBODY},
+    # Meetings: the committee (and site admins) organise them; members answer until they end.
+    "can_schedule_meeting": REVIEWERS,
+    "can_edit_meeting": {"upcoming": REVIEWERS, "started": NOBODY, "ended": NOBODY, "cancelled": NOBODY},
+    "can_cancel_meeting": {"upcoming": REVIEWERS, "started": NOBODY, "ended": NOBODY, "cancelled": NOBODY},
+    "can_rsvp_meeting": {"upcoming": ACTIVE_MEMBERS, "started": ACTIVE_MEMBERS, "ended": NOBODY, "cancelled": NOBODY},
+    "can_post_minutes": {"upcoming": NOBODY, "started": REVIEWERS, "ended": REVIEWERS, "cancelled": NOBODY},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
@@ -113,7 +166,32 @@ def world(app, db):
         "deleted": deleted,
     }
     db.session.commit()
-    return {"users": users, "community": community, "council": council, "proposal": proposal}
+    world = {"users": users, "community": community, "council": council, "proposal": proposal}
+    return world | _deliberation(app, db, world)
+
+
+def _deliberation(app, db, world) -> dict:
+    """P's arguments and amendments and C's meetings, each in the state its name says (see ARGUMENTS…)."""
+    users, proposal = world["users"], world["proposal"]
+    writer, chair = users["member"], users["committee"]
+    _put(proposal, "open")  # written while P is open, through the services; the matrix then moves P
+    post = {name: deliberation.post(writer, proposal, "question" if name == "question" else "for", "حجة")
+            for name in ARGUMENTS if name != "reply"}
+    post["reply"] = deliberation.reply(writer, post["question"], "سؤال آخر")
+    deliberation.hide(chair, post["hidden"], "إساءة")
+    deliberation.delete_own(writer, post["deleted"])
+    post["old"].created_at = utcnow() - timedelta(minutes=app.config["ARGUMENT_EDIT_MINUTES"] + 1)
+    proposed = {name: amendments.propose(writer, proposal, "أوضح", summary=f"ملخص {name}") for name in AMENDMENTS}
+    amendments.decline(proposal.author, proposed["declined"], "لا")
+    amendments.withdraw(writer, proposed["withdrawn"])
+    _put(proposal, "draft")
+    db.session.commit()
+    starts = {"upcoming": 72, "started": -0.5, "ended": -3, "cancelled": 72}
+    scheduled = {name: make_meeting(world["community"], actor=chair, starts_in_hours=hours, duration_minutes=90)
+                 for name, hours in starts.items()}
+    meetings.cancel(chair, scheduled["cancelled"], "المركز مغلق")
+    db.session.commit()
+    return {"argument": post, "amendment": proposed, "meeting": scheduled}
 
 
 def _put(proposal, case):
@@ -124,14 +202,26 @@ def _put(proposal, case):
     proposal.published_at = utcnow() if published else None
 
 
+# The object on `P` a predicate is asked about, by the name of its first parameter, and the one a case without
+# a name means.
+ON_THE_DEMAND = {"argument": ARGUMENTS[0], "amendment": AMENDMENTS[0]}
+
+
 def _call(name, user, world, case=None):
     predicate = getattr(permissions, name)
     params = list(inspect.signature(predicate).parameters)[1:]
     if not params:
         return predicate(user)
-    if params[0] == "proposal":
+    subject = params[0]
+    if subject == "proposal":  # "state" or "state:action"
         _put(world["proposal"], case)
         return predicate(user, world["proposal"], *case.split(":")[1:])
+    if subject in ON_THE_DEMAND:  # "state" or "state:name"
+        state, _, which = case.partition(":")
+        _put(world["proposal"], state)
+        return predicate(user, world[subject][which or ON_THE_DEMAND[subject]])
+    if subject == "meeting":  # its name
+        return predicate(user, world["meeting"][case])
     target = world["council"] if "council" in name else world["community"]
     return predicate(user, target)
 
@@ -154,8 +244,6 @@ def test_matrix(world, role):
 
 
 def test_matrix_covers_every_state_of_a_demand():
-    from civicvoice.proposals import states
-
     cases = set(MATRIX["can_view_proposal"])
     assert {case.replace("withdrawn_draft", "withdrawn") for case in cases} == set(states.STATUSES)
     assert {case.split(":")[1] for case in MATRIX["can_transition_proposal"]} == set(states.TRANSITIONS)

@@ -166,6 +166,9 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(CouncilStaff).where(CouncilStaff.user_id == user.id))
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.recipient_id == user.id))
+    from ..meetings.services import forget_answers
+
+    forget_answers(user)
     user.email = user.email_key = user.phone = user.password_hash = None
     user.display_name = ""
     user.show_name_publicly = False

@@ -172,6 +172,9 @@ def leave(user, community: Community) -> None:
     if member.role == "committee" and len(committee(community)) == 1:
         raise Conflict(_("You are the last committee member. Appoint another before you leave."))
     activity.record(user, "membership.left", member, community, **_summary(community))
+    from ..meetings.services import forget_answers
+
+    forget_answers(user, community)
     db.session.delete(member)
     db.session.flush()
 

@@ -21,6 +21,14 @@ def compared_with(amendment: Amendment):
     return proposals.revision(amendment.proposal, amendment.base_revision) or amendment.proposal
 
 
+def _same_text(new, current):
+    """`current` when `new` differs from it only by line endings (browsers post CRLF, stored texts may have LF),
+    so a field the amender did not touch is not read as a change."""
+    if isinstance(new, str) and isinstance(current, str):
+        return current if new.replace("\r\n", "\n") == current.replace("\r\n", "\n") else new
+    return new
+
+
 def _check(proposal, fields: dict) -> None:
     proposals.check_fields(proposal.community, {"latitude": None, "longitude": None} | fields)
     changed = {name for name in AMENDABLE_FIELDS if fields[name] != getattr(proposal, name)}
@@ -36,7 +44,8 @@ def propose(author, proposal, reason: str, **fields) -> Amendment:
         raise InvalidTransition(_("Amendments are possible only while the demand is open for signatures."))
     if not reason.strip():
         raise InvalidInput(_("Please give a reason."))
-    fields = {name: fields.get(name, getattr(proposal, name)) for name in AMENDABLE_FIELDS}
+    fields = {name: _same_text(fields.get(name, getattr(proposal, name)), getattr(proposal, name))
+              for name in AMENDABLE_FIELDS}
     _check(proposal, fields)
     amendment = Amendment(proposal_id=proposal.id, author_id=author.id, reason=reason.strip(),
                           base_revision=proposals.latest_revision_number(proposal), **fields)
@@ -112,7 +121,7 @@ def accept(actor, amendment: Amendment):
         raise Conflict(_("The text changed since this amendment was written. Ask its author to propose it again."))
     changed = {name: value for name, value in wanted.items() if getattr(proposal, name) != value}
     if not changed:
-        raise Conflict(_("The demand already reads like this amendment."))
+        raise Conflict(_("The demand's text already matches this amendment."))
     if proposal.signature_count > 0 and set(changed) & set(LOCKED_ONCE_SIGNED):
         raise InvalidInput(_("The demand has signatures: an amendment cannot change its council or category."))
     rev = proposals.apply_amendment(amendment.author, proposal, changed, amendment.id)

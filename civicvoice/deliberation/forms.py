@@ -17,7 +17,7 @@ def _body(label):
 
 
 class ArgumentForm(FlaskForm):
-    stance = RadioField(_l("Your argument is"), choices=[SelectChoice(k, v) for k, v in STANCES.items()],
+    stance = RadioField(_l("Type of argument"), choices=[SelectChoice(k, v) for k, v in STANCES.items()],
                         validators=[InputRequired(_l("Choose for, against or question."))])
     body = _body(_l("Your argument"))
 

@@ -146,7 +146,7 @@ def restore(actor, argument: Argument) -> None:
 def mark_helpful(user, argument: Argument) -> bool:
     """One mark per person (the unique constraint decides under concurrency); False when already marked."""
     if not argument.is_visible:
-        raise InvalidTransition(_("This argument can no longer be marked."))
+        raise InvalidTransition(_("This argument can no longer be marked as helpful."))
     if argument.author_id == user.id:
         raise InvalidInput(_("You cannot mark your own argument as helpful."))
     try:

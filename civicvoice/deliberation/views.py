@@ -5,6 +5,7 @@ from wtforms import SelectChoice
 
 from .. import permissions, throttle
 from ..database import write_transaction
+from ..errors import InvalidInput
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post, render
@@ -139,19 +140,19 @@ def delete(argument_id):
 @write_transaction
 @login_required
 def mark_helpful(argument_id):
-    return _helpful(argument_id, services.mark_helpful)
+    return _helpful(argument_id, services.mark_helpful, permissions.can_mark_helpful)
 
 
 @bp.post("/arguments/<int:argument_id>/helpful/remove")
 @write_transaction
 @login_required
 def unmark_helpful(argument_id):
-    return _helpful(argument_id, services.unmark_helpful)
+    return _helpful(argument_id, services.unmark_helpful, permissions.can_remove_helpful_mark)
 
 
-def _helpful(argument_id: int, change):
+def _helpful(argument_id: int, change, allowed):
     argument = _argument(argument_id)
-    permissions.require(permissions.can_mark_helpful(current_user, argument))
+    permissions.require(allowed(current_user, argument))
     change(current_user, argument)
     db.session.commit()
     return after_post("deliberation/_helpful.html", _at(argument), argument=argument,
@@ -226,13 +227,19 @@ def propose_amendment(proposal_id):
     form.council_id.choices = [SelectChoice(c.id, c.name) for c in proposal.community.councils]
     status = 200
     if form.validate_on_submit():
-        if _posting_allowed():
-            amendment = amendments.propose(current_user, proposal, form.reason.data, **form.fields_data())
-            db.session.commit()
-            flash(_("Your amendment is proposed. The authors will accept or decline it."), "success")
-            return see_other(_here(amendment))
-        flash(_too_fast_message(), "error")
-        status = TOO_FAST
+        if not _posting_allowed():
+            flash(_too_fast_message(), "error")
+            status = TOO_FAST
+        else:
+            try:
+                amendment = amendments.propose(current_user, proposal, form.reason.data, **form.fields_data())
+            except InvalidInput as error:  # no change, or a locked field changed: said above the kept text
+                db.session.rollback()
+                form.title.errors = [*form.title.errors, error.message]
+            else:
+                db.session.commit()
+                flash(_("Your amendment is proposed. The authors will accept or decline it."), "success")
+                return see_other(_here(amendment))
     return render_template("deliberation/amendment_form.html", proposal=proposal, form=form,
                            locked=proposal.signature_count > 0), status
 

@@ -8,22 +8,38 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..forms import ascii_digits, strip
 from .models import ANSWERS, OUTCOMES
 
-DURATIONS = [(30, _l("30 minutes")), (60, _l("1 hour")), (90, _l("1 hour 30 minutes")), (120, _l("2 hours")),
-             (180, _l("3 hours")), (240, _l("4 hours"))]
+DURATIONS = [SelectChoice(30, _l("30 minutes")), SelectChoice(60, _l("1 hour")),
+             SelectChoice(90, _l("1 hour 30 minutes")), SelectChoice(120, _l("2 hours")),
+             SelectChoice(180, _l("3 hours")), SelectChoice(240, _l("4 hours"))]
+
+
+class _AsciiDigits:
+    """Digits typed on an Arabic keyboard are read as ASCII before the value is parsed (filters run after)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([ascii_digits(value) for value in valuelist])
+
+
+class AsciiDateField(_AsciiDigits, DateField):
+    pass
+
+
+class AsciiTimeField(_AsciiDigits, TimeField):
+    pass
 
 
 class MeetingForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip], validators=[
+    title = StringField(_l("Meeting title"), filters=[strip], validators=[
         DataRequired(_l("Give the meeting a title.")), Length(min=3, max=160)],
         description=_l("For example: Open meeting on the water line"))
     centre_id = SelectField(_l("Centre"), coerce=int, choices=[],
                             validators=[InputRequired(_l("Choose one of the community's centres."))])
-    date = DateField(_l("Date"), filters=[ascii_digits], validators=[
+    date = AsciiDateField(_l("Date"), validators=[
         InputRequired(_l("Enter a date like 2026-12-20."))], description=_l("Year-month-day, for example 2026-12-20"))
-    time = TimeField(_l("Start time"), filters=[ascii_digits], validators=[
+    time = AsciiTimeField(_l("Start time"), validators=[
         InputRequired(_l("Enter a time like 17:30."))], description=_l("24-hour clock, local time, for example 17:30"))
     duration_minutes = SelectField(_l("Duration"), coerce=int, choices=DURATIONS, default=90)
-    capacity = IntegerField(_l("Places (optional)"), filters=[ascii_digits], validators=[
+    capacity = IntegerField(_l("Number of places (optional)"), filters=[ascii_digits], validators=[
         Optional(), NumberRange(min=1, max=10000, message=_l("Enter a number between 1 and 10,000."))],
         description=_l("Leave empty when there is no limit."))
     description = TextAreaField(_l("Description (optional)"), filters=[strip], validators=[Length(max=5000)])

@@ -1,8 +1,10 @@
 """A meeting as an iCalendar file (RFC 5545), so phones can put it in their calendar."""
 from flask import request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from icalendar import Calendar, Event
 
+from .. import permissions
 from ..database import utcnow
 
 
@@ -25,9 +27,11 @@ def calendar(meeting) -> bytes:
     url = url_for("meetings.show", meeting_id=meeting.id, _external=True)
     event.add("url", url)
     lines = [meeting.description] if meeting.description else []
-    if meeting.agenda:
+    # Like the meeting page: the title of a demand that is no longer public stays with those who may see it.
+    agenda = [item for item in meeting.agenda if permissions.can_view_proposal(current_user, item.proposal)]
+    if agenda:
         lines.append(_("Agenda:"))
-        lines.extend(f"- {item.proposal.title}" for item in meeting.agenda)
+        lines.extend(f"- {item.proposal.title}" for item in agenda)
     lines.append(url)
     event.add("description", "\n".join(lines))
     cal.add_component(event)

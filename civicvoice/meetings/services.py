@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -175,6 +175,17 @@ def rsvp(user, meeting: Meeting, answer: str) -> None:
     db.session.flush()
 
 
+def forget_answers(user, community=None) -> int:
+    """Drop the person's answers to meetings not yet held (of one community, or all): they hold no place any more.
+
+    Called when someone leaves a community or deletes their account.
+    """
+    upcoming_ids = select(Meeting.id).where(Meeting.starts_at > utcnow())
+    if community is not None:
+        upcoming_ids = upcoming_ids.where(Meeting.community_id == community.id)
+    return db.session.execute(delete(Rsvp).where(Rsvp.user_id == user.id, Rsvp.meeting_id.in_(upcoming_ids))).rowcount
+
+
 # Minutes ---------------------------------------------------------------------------------------
 
 def post_minutes(actor, meeting: Meeting, minutes: str, attendance: int | None,
@@ -217,15 +228,22 @@ def post_minutes(actor, meeting: Meeting, minutes: str, attendance: int | None,
 # Lists -----------------------------------------------------------------------------------------
 
 def upcoming(community=None, centre=None, limit: int = 5) -> list[Meeting]:
-    """Scheduled meetings that have not ended, soonest first."""
-    # Meetings last at most 12 hours: one that started earlier has ended.
-    query = select(Meeting).where(Meeting.status == "scheduled", Meeting.starts_at >= utcnow() - timedelta(hours=12))
+    """Scheduled meetings that have not ended, soonest first.
+
+    The end (start + duration) is checked in Python, so the meetings that already started are read apart and
+    in full: a limit on one query could be filled by meetings that ended earlier in the day, hiding those to come.
+    """
+    now = utcnow()
+    query = select(Meeting).where(Meeting.status == "scheduled").order_by(Meeting.starts_at, Meeting.id)
     if community is not None:
         query = query.where(Meeting.community_id == community.id)
     if centre is not None:
         query = query.where(Meeting.centre_id == centre.id)
-    meetings = db.session.scalars(query.order_by(Meeting.starts_at).limit(limit * 2)).all()
-    return [meeting for meeting in meetings if not meeting.is_past][:limit]
+    # Meetings last at most 12 hours: one that started earlier has ended.
+    started = db.session.scalars(query.where(Meeting.starts_at <= now,
+                                             Meeting.starts_at > now - timedelta(hours=12))).all()
+    coming = db.session.scalars(query.where(Meeting.starts_at > now).limit(limit)).all()
+    return ([meeting for meeting in started if not meeting.is_past] + list(coming))[:limit]
 
 
 def past(community):

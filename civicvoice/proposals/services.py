@@ -233,6 +233,20 @@ def withdraw(actor, proposal: Proposal, reason: str) -> None:
         [m.user for m in communities.committee(proposal.community)] if proposal.published_at else []))
 
 
+def open_vote(actor, proposal: Proposal, **data) -> None:
+    """Signing stops and the community votes (called by voting.services.open_adoption_vote)."""
+    _notify_authors(_move(actor, proposal, "open_vote", **data), proposal)
+
+
+def adopt(actor, proposal: Proposal, **data) -> None:
+    """The vote adopted the demand (`actor` None when the closing time closed it)."""
+    _notify_authors(_move(actor, proposal, "adopt", **data), proposal)
+
+
+def not_adopt(actor, proposal: Proposal, **data) -> None:
+    _notify_authors(_move(actor, proposal, "not_adopt", **data), proposal)
+
+
 def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
     """Close `duplicate` in favour of `kept` (same community); the duplicate points to the kept demand.
 

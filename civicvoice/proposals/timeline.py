@@ -29,6 +29,10 @@ def meeting_time(event) -> Markup:
     return _bdi(format_datetime(datetime.fromisoformat(value), (event.data or {}).get("tz")))
 
 
+def _votes(data: dict) -> dict:
+    return {key: _n(data.get(key, 0)) for key in ("yes", "no", "abstain", "turnout", "electorate")}
+
+
 def _outcome(code: str):
     from ..meetings.models import OUTCOMES
 
@@ -70,6 +74,11 @@ def describe(event, notification: bool = False) -> Markup:
                                            n=_n(data.get("goal"))),
         "signature.paper_batch": lambda: _("The committee entered %(n)s signatures collected on paper.",
                                            n=_n(data.get("count"))),
+        "proposal.open_vote": lambda: _("The committee opened the community's vote on %(title)s.", title=title),
+        "proposal.adopt": lambda: _("The community adopted the demand: %(yes)s yes, %(no)s no, %(abstain)s abstentions "
+                                    "(turnout %(turnout)s of %(electorate)s).", **_votes(data)),
+        "proposal.not_adopt": lambda: _("The community did not adopt the demand: %(yes)s yes, %(no)s no, %(abstain)s "
+                                        "abstentions (turnout %(turnout)s of %(electorate)s).", **_votes(data)),
         "proposal.amendment_proposed": lambda: (
             _("%(who)s proposed an amendment to %(title)s.", who=who, title=title) if notification
             else _("%(who)s proposed an amendment.", who=who)),

@@ -5,7 +5,7 @@ A new route fails the suites that enumerate the map until it is added here, so e
 import io
 import itertools
 import re
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from PIL import Image
@@ -16,7 +16,11 @@ from civicvoice import create_app
 from civicvoice.accounts import tokens
 from civicvoice.communities.services import link_councils, membership
 from civicvoice.council.services import staff_membership
+from civicvoice.database import utcnow
+from civicvoice.deliberation import amendments
+from civicvoice.deliberation import services as deliberation
 from civicvoice.extensions import db
+from civicvoice.meetings import services as meetings
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
 from civicvoice.signatures import services as signatures
@@ -43,6 +47,14 @@ def build_world():
     Signatures of `published`: the admin's own (pending: their email is not verified), the member's
     (`signature_id`, confirmed) and a paper batch of two rows entered at `centre` with a real PNG scan
     (`batch_id`, the first row `paper_id`). The admin has not signed `kept`.
+
+    Arguments on `published`: the member's `argument_id`, the admin's own `own_argument_id` (within its edit
+    window), `marked_argument_id` (by `second`, marked helpful by the admin) and `hidden_argument_id` (by
+    `second`, hidden by the admin). Amendments: on `published`, by `second`, `free_amendment_id` (the admin
+    took no position) and `supported_amendment_id` (the admin supports it), and the admin's own
+    `own_amendment_id`; `mine_open` is an open demand of the admin's with the member's `amendment_id`.
+    Meetings at `centre`: `meeting_id` in ten days and `past_meeting_id` that started two hours ago, both with
+    `published` on the agenda (`past_item_id` the agenda item of the past one).
     """
     admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
     alpha = make_community(slug="alpha", is_open=False)
@@ -59,7 +71,10 @@ def build_world():
     demands = _demands(admin, alpha, council, second, member)
     demands["open_demand"] = _open_demand(admin, beta)
     signed = _signatures(admin, member, demands["published"], centre)
-    world = SimpleNamespace(**demands, **signed,
+    demands["mine_open"] = _mine_open(admin, alpha, council)
+    debate = _deliberation(admin, member, second, demands["published"], demands["mine_open"])
+    meets = _meetings(admin, alpha, centre, demands["published"])
+    world = SimpleNamespace(**demands, **signed, **debate, **meets,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified,
         request_id=membership(alpha, pending).id, staff_id=staff_membership(staffer).id,
@@ -139,6 +154,52 @@ def _signatures(admin, member, published, centre) -> dict:
     return {"signature_id": signature.id, "batch_id": batch.id, "paper_id": paper[0].id}
 
 
+def _mine_open(admin, community, council):
+    demand = proposals.create_draft(admin, community, **demand_fields(council, title="حديقة للأطفال"))
+    proposals.submit(admin, demand)
+    proposals.publish(admin, demand)
+    db.session.commit()
+    return demand
+
+
+def _deliberation(admin, member, second, published, mine_open) -> dict:
+    argument = deliberation.post(member, published, "for", "الشارع مظلم منذ سنة.")
+    own = deliberation.post(admin, published, "question", "من يدفع ثمن المصابيح؟")
+    marked = deliberation.post(second, published, "against", "البلدية وعدت بذلك.")
+    deliberation.mark_helpful(admin, marked)
+    hidden = deliberation.post(second, published, "against", "كلام جارح.")
+    deliberation.hide(admin, hidden, "إساءة")
+    fields = {"summary": "السقف يدلف في الشتاء، والشارع مظلم."}
+    free = amendments.propose(second, published, "أوضح.", **fields)
+    supported = amendments.propose(second, published, "أدق.", summary="ملخص أدق.")
+    amendments.take_position(admin, supported, "support")
+    own_amendment = amendments.propose(admin, published, "أقصر.", summary="ملخص أقصر.")
+    amendment = amendments.propose(member, mine_open, "أوضح.", **fields)
+    db.session.commit()
+    return {"argument_id": argument.id, "own_argument_id": own.id, "marked_argument_id": marked.id,
+            "hidden_argument_id": hidden.id, "free_amendment_id": free.id,
+            "supported_amendment_id": supported.id, "own_amendment_id": own_amendment.id,
+            "amendment_id": amendment.id}
+
+
+def _meetings(admin, community, centre, published) -> dict:
+    soon = utcnow() + timedelta(days=10)
+    meeting = meetings.schedule(admin, community, centre_id=centre.id, title="اجتماع الإنارة", starts_at=soon,
+                                duration_minutes=90, agenda_ids=[published.id])
+    past = meetings.schedule(admin, community, centre_id=centre.id, title="اجتماع الأمس", starts_at=soon,
+                             duration_minutes=90, agenda_ids=[published.id])
+    past.starts_at = utcnow() - timedelta(hours=2)  # the service refuses a past date, as it should
+    db.session.commit()
+    return {"meeting_id": meeting.id, "past_meeting_id": past.id, "past_item_id": past.agenda[0].id}
+
+
+def meeting_form(centre, **fields) -> dict:
+    """A meeting as the committee's browser posts it: a date in the future, local time."""
+    return {"title": "اجتماع مفتوح", "centre_id": str(centre.id),
+            "date": (date.today() + timedelta(days=20)).isoformat(), "time": "17:00",
+            "duration_minutes": "90", "capacity": "", "description": "", **fields}
+
+
 def paper_form(centre, **fields) -> dict:
     """A paper batch as the committee's browser posts it (multipart, with a fresh PNG scan)."""
     return {"centre": str(centre.id), "collected_on": date.today().isoformat(),
@@ -159,6 +220,7 @@ GET_CASES = {
     "communities.add_centre": lambda w: {"slug": w.alpha.slug},
     "communities.edit_centre": lambda w: {"slug": w.alpha.slug, "centre_id": w.centre.id},
     "communities.councils": lambda w: {"slug": w.alpha.slug},
+    "communities.centre": lambda w: {"slug": w.alpha.slug, "centre_id": w.centre.id},
     "accounts.register": lambda w: {},
     "accounts.check_email": lambda w: {},
     "accounts.verify_email": lambda w: {"token": w.verify_token},
@@ -197,15 +259,34 @@ GET_CASES = {
     "signatures.scan": lambda w: {"proposal_id": w.published.id, "batch_id": w.batch_id},
     "signatures.void": lambda w: {"signature_id": w.signature_id},
     "signatures.correct": lambda w: {"signature_id": w.paper_id},
+    "deliberation.arguments": lambda w: {"proposal_id": w.published.id, "sort": "newest"},
+    "deliberation.reply": lambda w: {"argument_id": w.argument_id},
+    "deliberation.edit": lambda w: {"argument_id": w.own_argument_id},
+    "deliberation.history": lambda w: {"argument_id": w.argument_id},
+    "deliberation.hide": lambda w: {"argument_id": w.argument_id},
+    "deliberation.amendment_list": lambda w: {"proposal_id": w.published.id},
+    "deliberation.propose_amendment": lambda w: {"proposal_id": w.published.id},
+    "deliberation.amendment": lambda w: {"amendment_id": w.free_amendment_id},
+    "deliberation.decline_amendment": lambda w: {"amendment_id": w.amendment_id},
+    "meetings.index": lambda w: {"slug": w.alpha.slug},
+    "meetings.create": lambda w: {"slug": w.alpha.slug},
+    "meetings.show": lambda w: {"meeting_id": w.meeting_id},
+    "meetings.calendar": lambda w: {"meeting_id": w.meeting_id},
+    "meetings.edit": lambda w: {"meeting_id": w.meeting_id},
+    "meetings.cancel": lambda w: {"meeting_id": w.meeting_id},
+    "meetings.minutes": lambda w: {"meeting_id": w.past_meeting_id},
 }
 
 # POST rules: endpoint -> (URL values, a form that succeeds for the signed-in admin of build_world). ----
+# A rule with <any(...)> choices is called with them as keyword arguments (post_case), so each choice can
+# name an object on which it changes something.
 
 POST_CASES = {
     "communities.join": lambda w: ({"slug": w.beta.slug}, {}),
     "communities.leave": lambda w: ({"slug": w.alpha.slug}, {}),
     "communities.appoint_by_email": lambda w: ({"slug": w.alpha.slug}, {"email": w.member.email}),
-    "communities.decide_request": lambda w: ({"slug": w.alpha.slug, "membership_id": w.request_id}, {}),
+    "communities.decide_request": lambda w, decision=None: (
+        {"slug": w.alpha.slug, "membership_id": w.request_id}, {}),
     "communities.appoint": lambda w: ({"slug": w.alpha.slug, "user_id": w.member.id}, {}),
     "communities.remove_from_committee": lambda w: ({"slug": w.alpha.slug, "user_id": w.second.id}, {}),
     "communities.verify_in_person": lambda w: ({"slug": w.alpha.slug, "user_id": w.member.id}, {}),
@@ -248,7 +329,7 @@ POST_CASES = {
                                                                      "reason": "Same street."}),
     "proposals.set_goal": lambda w: ({"proposal_id": w.published.id}, {"goal": "75"}),
     "proposals.invite_coauthor": lambda w: ({"proposal_id": w.draft.id}, {"email": w.member.email}),
-    "proposals.answer_invitation": lambda w: ({"proposal_id": w.invited.id}, {}),
+    "proposals.answer_invitation": lambda w, answer=None: ({"proposal_id": w.invited.id}, {}),
     "proposals.remove_attachment": lambda w: ({"proposal_id": w.draft.id, "attachment_id": w.attachment_id}, {}),
     "signatures.sign": lambda w: ({"proposal_id": w.kept.id}, {"visibility": "letter_only", "comment": "نعم"}),
     "signatures.register_and_sign": lambda w: ({"proposal_id": w.open_demand.id}, {
@@ -262,6 +343,33 @@ POST_CASES = {
     "signatures.correct": lambda w: ({"signature_id": w.paper_id}, {
         "name": "سعاد الأحمد", "neighbourhood": "حارة الجامع الكبير", "phone": "0944123456",
         "reason": "خطأ في الإدخال"}),
+    "deliberation.post": lambda w: ({"proposal_id": w.published.id}, {"stance": "against", "body": "غالية."}),
+    "deliberation.reply": lambda w: ({"argument_id": w.argument_id}, {"body": "صحيح."}),
+    "deliberation.edit": lambda w: ({"argument_id": w.own_argument_id},
+                                    {"body": "من يدفع ثمن المصابيح الجديدة؟"}),
+    "deliberation.delete": lambda w: ({"argument_id": w.own_argument_id}, {}),
+    "deliberation.mark_helpful": lambda w: ({"argument_id": w.argument_id}, {}),
+    "deliberation.unmark_helpful": lambda w: ({"argument_id": w.marked_argument_id}, {}),
+    "deliberation.hide": lambda w: ({"argument_id": w.argument_id}, {"reason": "إساءة"}),
+    "deliberation.restore": lambda w: ({"argument_id": w.hidden_argument_id}, {}),
+    "deliberation.propose_amendment": lambda w: ({"proposal_id": w.published.id}, {
+        **demand_form(w.council, title="إنارة الشارع العام", summary="الشارع مظلم كله."), "reason": "أوضح."}),
+    # Support and oppose change the admin's absent position; neutral removes the one they took.
+    "deliberation.take_position": lambda w, position="support": (
+        {"amendment_id": w.supported_amendment_id if position == "neutral" else w.free_amendment_id}, {}),
+    "deliberation.accept_amendment": lambda w: ({"amendment_id": w.amendment_id}, {}),
+    "deliberation.decline_amendment": lambda w: ({"amendment_id": w.amendment_id},
+                                                 {"reason": "النص الحالي أدق."}),
+    "deliberation.withdraw_amendment": lambda w: ({"amendment_id": w.own_amendment_id}, {}),
+    "meetings.create": lambda w: ({"slug": w.alpha.slug},
+                                  meeting_form(w.centre, agenda=[str(w.published.id)])),
+    "meetings.edit": lambda w: ({"meeting_id": w.meeting_id},
+                                meeting_form(w.centre, title="اجتماع الإنارة الثاني")),
+    "meetings.cancel": lambda w: ({"meeting_id": w.meeting_id}, {"reason": "المركز مغلق."}),
+    "meetings.rsvp": lambda w: ({"meeting_id": w.meeting_id}, {"answer": "going"}),
+    "meetings.minutes": lambda w: ({"meeting_id": w.past_meeting_id}, {
+        "minutes": "حضر الجميع.", "attendance": "12", "outcomes-0-item_id": str(w.past_item_id),
+        "outcomes-0-outcome": "support", "outcomes-0-note": "بالإجماع"}),
 }
 
 # POST routes whose success changes the session only, never a row.
@@ -296,6 +404,11 @@ def rules(method: str) -> list[tuple[str, str, dict]]:
         if method in rule.methods:
             found.extend((rule.endpoint, rule.rule, fixed) for fixed in _choices(rule))
     return found
+
+
+def post_case(world, endpoint: str, fixed: dict) -> tuple[dict, dict]:
+    """(URL values, form) of POST_CASES for this choice of the rule's <any(...)> values."""
+    return POST_CASES[endpoint](world, **fixed)
 
 
 def rule_id(case) -> str:

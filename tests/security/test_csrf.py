@@ -10,7 +10,7 @@ import pytest
 from civicvoice import create_app
 
 from .routes import (POST_CASES, SAFE_METHODS, SESSION_ONLY, URL_MAP, VISITORS_ONLY, build, csrf_token_of,
-                     rule_id, rules, state_changing_endpoints)
+                     post_case, rule_id, rules, state_changing_endpoints)
 
 POST_RULES = rules("POST")
 csrf_on = pytest.mark.app_config(WTF_CSRF_ENABLED=True)
@@ -20,7 +20,7 @@ def _request(app, world, case):
     endpoint, rule, fixed = case
     if endpoint not in POST_CASES:
         pytest.fail(f"POST {rule} ({endpoint}) is not classified: add it to POST_CASES in security/routes.py")
-    values, data = POST_CASES[endpoint](world)
+    values, data = post_case(world, endpoint, fixed)
     return build(app, endpoint, {**values, **fixed}), data
 
 

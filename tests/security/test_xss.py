@@ -480,3 +480,160 @@ def test_the_paper_form_with_errors_keeps_the_typed_rows_escaped(client, login_a
     if "<" in payload:
         assert rows not in body
     assert _scripts(body) == []
+
+
+# Deliberation and meetings: arguments and replies (markdown), the committee's reasons for hiding, amendments
+# (every text field and the reasons to propose and to decline), meetings (title, markdown description and
+# minutes, outcome notes, the reason for cancelling), on the demand page, the arguments page, the committee's
+# history page, the amendment pages, the meeting pages, the community and centre pages and the notifications.
+# A hidden argument's text reaches the committee's history page only. ---------------------------------------
+
+DELIBERATION_MARKDOWN = ("argument", "earlier", "reply", "hidden_text", "meeting_description", "minutes")
+AMENDMENT_FIELDS = ("title", "summary", "body", "place", "resolution")
+
+
+@pytest.fixture
+def deliberation_site(app, payload):
+    """An open demand of `alpha` whose arguments, amendments and meetings carry `payload ~field` in every text
+    field; returns (objects, tag)."""
+    from datetime import timedelta
+
+    from civicvoice.database import utcnow
+    from civicvoice.deliberation import amendments
+    from civicvoice.deliberation import services as deliberation
+    from civicvoice.meetings import services as meetings
+    from tests.factories import make_proposal
+
+    def tag(field):
+        return f"{payload} ~{field}"
+
+    community = make_community(slug="alpha")
+    centre = make_centre(community, name="Manara")
+    chair = make_committee(community, make_user(name="Chair"))
+    author = make_member(community, make_user(name="Author"))
+    arguer = make_member(community, make_user(name="Arguer"))
+    # One-word fields, so the amendment's diff shows each tagged field whole.
+    demand = make_proposal(community, author, status="open", title="قديم", summary="قديم", body="قديم",
+                           place="قديم", resolution="قديم")
+    argument = deliberation.post(arguer, demand, "for", tag("earlier"))
+    deliberation.edit(arguer, argument, tag("argument"))
+    deliberation.reply(author, argument, tag("reply"))
+    hidden = deliberation.post(arguer, demand, "against", tag("hidden_text"))
+    deliberation.hide(chair, hidden, tag("hidden_reason"))
+    amendment = amendments.propose(arguer, demand, tag("amendment_reason"),
+                                   **{field: tag(f"amended_{field}") for field in AMENDMENT_FIELDS})
+    declined = amendments.propose(arguer, demand, "سبب", summary=tag("declined_summary"))
+    amendments.decline(author, declined, tag("decline_reason"))
+    soon = utcnow() + timedelta(days=3)
+    meeting = meetings.schedule(chair, community, centre_id=centre.id, title=tag("meeting_title"),
+                                description=tag("meeting_description"), starts_at=soon, duration_minutes=90,
+                                agenda_ids=[demand.id])
+    held = meetings.schedule(chair, community, centre_id=centre.id, title=tag("held_title"), starts_at=soon,
+                             duration_minutes=90, agenda_ids=[demand.id])
+    held.starts_at = utcnow() - timedelta(hours=2)
+    meetings.post_minutes(chair, held, tag("minutes"), 12,
+                          {held.agenda[0].id: ("support", tag("outcome_note"))})
+    cancelled = meetings.schedule(chair, community, centre_id=centre.id, title=tag("cancelled_title"),
+                                  starts_at=soon, duration_minutes=90)
+    meetings.rsvp(arguer, cancelled, "going")
+    meetings.cancel(chair, cancelled, tag("cancel_reason"))
+    db.session.commit()
+    objects = dict(chair=chair, author=author, arguer=arguer, demand=demand.id, argument=argument.id,
+                   hidden=hidden.id, amendment=amendment.id, declined=declined.id, meeting=meeting.id,
+                   held=held.id, cancelled=cancelled.id, centre=centre.id)
+    return objects, tag
+
+
+AMENDED = [f"amended_{field}" for field in ("title", "summary", "place", "resolution")]
+# (viewer, url, fields shown as typed, escaped; fields rendered as markdown)
+DELIBERATION_PAGES = [
+    (None, "/demands/{demand}", ["hidden_reason", "meeting_title", "held_title", "outcome_note"],
+     ["argument", "reply"]),
+    ("arguer", "/demands/{demand}", ["hidden_reason", "meeting_title", "held_title", "outcome_note"],
+     ["argument", "reply"]),
+    ("chair", "/demands/{demand}", ["hidden_reason", "meeting_title", "held_title", "outcome_note"],
+     ["argument", "reply"]),
+    (None, "/demands/{demand}/arguments?sort=newest", ["hidden_reason"], ["argument", "reply"]),
+    ("chair", "/demands/{demand}/arguments", ["hidden_reason"], ["argument", "reply"]),
+    ("chair", "/arguments/{argument}/history", [], ["earlier", "argument"]),
+    ("chair", "/arguments/{hidden}/history", ["hidden_reason"], ["hidden_text"]),
+    ("chair", "/arguments/{argument}/hide", [], ["argument"]),
+    ("author", "/arguments/{argument}/reply", [], ["argument"]),
+    ("arguer", "/arguments/{argument}/edit", ["argument"], []),  # the textarea shows the text as typed
+    (None, "/demands/{demand}/amendments", ["amendment_reason"], []),
+    (None, "/amendments/{amendment}", ["amendment_reason", *AMENDED], ["amended_body"]),
+    ("author", "/amendments/{amendment}", ["amendment_reason", *AMENDED], ["amended_body"]),
+    (None, "/amendments/{declined}", ["decline_reason", "declined_summary"], []),
+    (None, "/meetings/{meeting}", ["meeting_title"], ["meeting_description"]),
+    (None, "/meetings/{held}", ["held_title", "outcome_note"], ["minutes"]),
+    (None, "/meetings/{cancelled}", ["cancelled_title", "cancel_reason"], []),
+    ("chair", "/meetings/{meeting}/edit", ["meeting_title", "meeting_description"], []),
+    ("chair", "/meetings/{held}/minutes", ["held_title", "minutes", "outcome_note"], []),
+    ("chair", "/meetings/{meeting}/cancel", ["meeting_title"], []),
+    (None, "/communities/alpha", ["meeting_title"], []),
+    (None, "/communities/alpha/centres/{centre}", ["meeting_title"], []),
+    (None, "/communities/alpha/meetings", ["meeting_title", "held_title", "cancelled_title"], []),
+    ("arguer", "/notifications", ["hidden_reason", "decline_reason", "cancel_reason", "cancelled_title",
+                                  "meeting_title"], []),
+]
+
+
+@pytest.mark.parametrize("viewer, url, fields, markdown", DELIBERATION_PAGES,
+                         ids=[f"{viewer or 'visitor'} {url}" for viewer, url, _f, _m in DELIBERATION_PAGES])
+def test_deliberation_and_meeting_pages_escape_stored_text(client, login_as, deliberation_site, payload,
+                                                           viewer, url, fields, markdown):
+    objects, tag = deliberation_site
+    if viewer:
+        login_as(objects[viewer])
+    body = _page(client, url.format(**{k: v for k, v in objects.items() if isinstance(v, int)}))
+    _assert_escaped(body, payload, tag, fields)
+    for field in markdown:
+        assert f"~{field}" in body, f"{field} is not shown on this page"
+    assert "49 ~" not in body
+    if "hidden_text" not in markdown:
+        assert "~hidden_text" not in body, "the text of a hidden argument reached the page"
+
+
+def test_argument_markdown_is_rendered_without_scripts(client, deliberation_site, payload):
+    objects, tag = deliberation_site
+    body = _page(client, f"/demands/{objects['demand']}")
+    proses = re.findall(r'<div class="prose" dir="auto">(.*?)</div>', body, re.S)
+    arguments = [prose for prose in proses if "~argument" in prose or "~reply" in prose]
+    assert arguments
+    for prose in arguments:
+        assert "<script" not in prose and "<svg" not in prose and "<img" not in prose
+        assert "javascript:" not in "".join(re.findall(r'href="([^"]*)"', prose)).lower()
+
+
+def test_the_argument_form_with_errors_keeps_the_typed_text_escaped(client, login_as, deliberation_site,
+                                                                    payload):
+    objects, tag = deliberation_site
+    login_as(objects["arguer"])
+    # No stance: refused, and shown again.
+    response = client.post(f"/demands/{objects['demand']}/arguments", data={"body": tag("typed")})
+    assert response.status_code == 200
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["typed"])
+
+
+def test_the_amendment_form_with_errors_keeps_the_typed_text_escaped(client, login_as, deliberation_site,
+                                                                     payload):
+    objects, tag = deliberation_site
+    login_as(objects["chair"])  # a member who is not an author
+    data = {field: tag(f"typed_{field}") for field in AMENDMENT_FIELDS}
+    data.update(category="facility_repair", council_id="", reason="")  # no reason: refused, and shown again
+    response = client.post(f"/demands/{objects['demand']}/amendments/new", data=data)
+    assert response.status_code == 200
+    _assert_escaped(response.get_data(as_text=True), payload, tag,
+                    [f"typed_{field}" for field in AMENDMENT_FIELDS])
+
+
+def test_the_meeting_form_with_errors_keeps_the_typed_text_escaped(client, login_as, deliberation_site,
+                                                                   payload):
+    objects, tag = deliberation_site
+    login_as(objects["chair"])
+    response = client.post("/communities/alpha/meetings/new", data={
+        "title": tag("typed_title"), "description": tag("typed_description"),
+        "centre_id": str(objects["centre"]),
+        "date": "2000-01-01", "time": "17:00", "duration_minutes": "90"})  # in the past: refused, shown again
+    assert response.status_code == 200
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["typed_title", "typed_description"])
