@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings")
+FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings", "voting")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -40,8 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .deliberation.views import bp as deliberation_bp
     from .meetings.views import bp as meetings_bp
     from .signatures.views import bp as signatures_bp
+    from .voting.views import bp as voting_bp
     for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp,
-                      deliberation_bp, meetings_bp):
+                      deliberation_bp, meetings_bp, voting_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

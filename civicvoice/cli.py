@@ -1,4 +1,4 @@
-"""Command line: `flask users create`, `flask demo load`, `flask jobs worker`."""
+"""Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -10,6 +10,7 @@ users = AppGroup("users", help="Manage accounts.")
 demo = AppGroup("demo", help="Demo data.")
 jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
 signatures_cli = AppGroup("signatures", help="Co-signatures.")
+votes_cli = AppGroup("votes", help="Votes and ballots.")
 
 
 @signatures_cli.command("reconcile")
@@ -22,6 +23,21 @@ def reconcile():
     for drift in drifts:
         click.echo(f"demand {drift['proposal_id']}: stored {drift['stored']}, counted {drift['counted']} (fixed)")
     click.echo(f"{len(drifts)} demand(s) had drifted.")
+
+
+@votes_cli.command("close-due")
+def close_due():
+    """Close and count every vote whose closing time has passed (run it from cron every few minutes)."""
+    from .voting import services
+    from .voting.models import Poll
+
+    closed = 0
+    for poll_id in services.due():
+        # One transaction per vote: a failure on one leaves the others closed.
+        if services.close(None, db.session.get(Poll, poll_id)):
+            closed += 1
+        db.session.commit()
+    click.echo(f"{closed} vote(s) closed.")
 
 
 @users.command("create")
@@ -65,5 +81,5 @@ def worker(burst):
 
 
 def init_app(app) -> None:
-    for group in (users, demo, jobs_cli, signatures_cli):
+    for group in (users, demo, jobs_cli, signatures_cli, votes_cli):
         app.cli.add_command(group)

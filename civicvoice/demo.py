@@ -107,7 +107,27 @@ def load() -> int:
     for spec in DEMANDS:
         created += _demand(people, council, *spec)
     created += _deliberation(people)
+    created += _vote(people)
     return created
+
+
+def _vote(people) -> int:
+    """An adoption vote open on the street-lighting demand of Ain al-Fijeh, whose small goal is reached."""
+    from datetime import timedelta
+
+    from .database import utcnow
+    from .proposals import services as proposals
+    from .proposals.models import Proposal
+    from .voting import services as voting
+
+    proposal = db.session.scalar(select(Proposal).where(Proposal.title == DEMANDS[2][2]))
+    if proposal is None or proposal.status != "open":
+        return 0
+    chair = people["youssef@civicvoice.example"]
+    proposals.set_goal(chair, proposal, max(proposal.signature_count, 1))
+    db.session.refresh(proposal)
+    voting.open_adoption_vote(chair, proposal, closes_at=utcnow() + timedelta(days=7))
+    return 1
 
 
 def _deliberation(people) -> int:

@@ -358,6 +358,61 @@ def can_post_minutes(user, meeting) -> bool:
             and can_schedule_meeting(user, meeting.community))
 
 
+# Voting ----------------------------------------------------------------------------------------
+
+def can_open_vote(user, proposal) -> bool:
+    """The committee opens the adoption vote of an open demand (the service also wants its goal reached)."""
+    return can_transition_proposal(user, proposal, "open_vote")
+
+
+def can_create_priority_ballot(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_vote(user, poll) -> bool:
+    """Electors (members when it opened) vote in an open vote; a non-secret ballot may be changed until it closes."""
+    from .voting import services
+
+    if poll.status != "open" or not _signed_in(user) or not services.is_elector(user, poll):
+        return False
+    participation = services.participation_of(user, poll)
+    return participation is None or (not poll.secret and participation.channel == "online")
+
+
+def can_vote_by_proxy(user, poll) -> bool:
+    from .voting import services
+
+    return poll.status == "open" and any(not proxy.used for proxy in services.proxies_held(user, poll))
+
+
+def can_give_proxy(user, poll) -> bool:
+    """An elector who has not voted and has not given a proxy yet."""
+    from .voting import services
+
+    return (poll.status == "open" and _signed_in(user) and services.is_elector(user, poll)
+            and services.participation_of(user, poll) is None and services.proxy_given(user, poll) is None)
+
+
+def can_revoke_proxy(user, poll) -> bool:
+    from .voting import services
+
+    proxy = services.proxy_given(user, poll) if poll.status == "open" else None
+    return proxy is not None and not proxy.used
+
+
+def can_record_assisted_ballot(user, poll) -> bool:
+    return poll.status == "open" and (is_admin(user) or is_committee(user, poll.community))
+
+
+def can_close_poll(user, poll) -> bool:
+    return poll.status == "open" and (is_admin(user) or is_committee(user, poll.community))
+
+
+def can_view_poll_votes(user, poll) -> bool:
+    """Who voted what, when the vote is not secret: the community's members, its committee, site admins."""
+    return not poll.secret and (is_admin(user) or is_member(user, poll.community))
+
+
 # The gate ------------------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:

@@ -297,3 +297,54 @@ def make_meeting(community=None, *, actor=None, starts_in_hours=72, duration_min
         meeting.starts_at = utcnow() + timedelta(hours=starts_in_hours)
     db.session.commit()
     return meeting
+
+
+# Voting -------------------------------------------------------------------------------------------
+
+def make_goal_reached(proposal=None):
+    """An open demand whose signature goal is reached (goal 1, one signature), ready for a vote."""
+    from civicvoice.proposals import services as proposals
+
+    proposal = proposal or make_proposal(status="open")
+    proposals.set_goal(committee_member(proposal.community), proposal, 1)
+    if proposal.goal_reached_at is None:
+        make_signature(proposal)
+    db.session.refresh(proposal)
+    assert proposal.goal_reached_at is not None
+    return proposal
+
+
+def make_vote(proposal=None, *, voters=0, days=7, quorum_percent=20, majority="simple", secret=False,
+              verified_only=False, actor=None):
+    """An adoption vote opened by the committee on a demand that reached its goal.
+
+    `voters` more members join the community first (they are in the electorate with everyone already there).
+    """
+    from datetime import timedelta
+
+    from civicvoice.voting import services as voting
+
+    proposal = make_goal_reached(proposal)
+    for _ in range(voters):
+        make_member(proposal.community)
+    poll = voting.open_adoption_vote(actor or committee_member(proposal.community), proposal,
+                                     closes_at=utcnow() + timedelta(days=days), quorum_percent=quorum_percent,
+                                     majority=majority, secret=secret, verified_only=verified_only)
+    db.session.commit()
+    return poll
+
+
+def make_priority_ballot(community=None, proposals=None, *, method="ranked", secret=False, days=7, actor=None,
+                         title="أي الإصلاحات أولاً؟"):
+    """A priority ballot across `proposals` (three new open demands of `community` by default)."""
+    from datetime import timedelta
+
+    from civicvoice.voting import services as voting
+
+    community = community or (proposals[0].community if proposals else make_community())
+    proposals = proposals or [make_proposal(community, status="open") for _ in range(3)]
+    poll = voting.open_priority_ballot(actor or committee_member(community), community, title=title,
+                                       proposal_ids=[p.id for p in proposals], method=method,
+                                       closes_at=utcnow() + timedelta(days=days), secret=secret)
+    db.session.commit()
+    return poll

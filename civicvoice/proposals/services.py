@@ -274,6 +274,9 @@ def set_goal(actor, proposal: Proposal, goal: int) -> None:
     proposal.signature_goal = goal
     activity.record(actor, "proposal.goal_changed", proposal, proposal.community, before=before, after=goal)
     db.session.flush()
+    from ..signatures.services import check_goal
+
+    check_goal(proposal)
 
 
 def mergeable_targets(proposal: Proposal) -> list[Proposal]:

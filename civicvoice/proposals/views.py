@@ -14,6 +14,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
 from ..meetings.services import for_proposal
+from ..voting.services import for_proposal as vote_of
 from ..redirects import see_other
 from ..signatures.views import box_context
 from . import attachments, diff, services, states
@@ -144,7 +145,7 @@ def show(proposal_id):
     proposal = visible_proposal(proposal_id)
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
     context = box_context(proposal) | arguments_context(proposal) | dict(
-        authors=services.authors(proposal), events=events, meetings=for_proposal(proposal),
+        authors=services.authors(proposal), events=events, meetings=for_proposal(proposal), poll=vote_of(proposal),
         describe=describe, attachments=attachments.of(proposal),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),

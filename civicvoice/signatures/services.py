@@ -48,6 +48,11 @@ def _count(proposal: Proposal, online: int = 0, paper: int = 0) -> None:
         activity.notify(event, authors(proposal) + [m.user for m in communities.committee(proposal.community)])
 
 
+def check_goal(proposal: Proposal) -> None:
+    """Record that the goal is reached when a lower goal is set below the signatures already counted."""
+    _count(proposal)
+
+
 def reconcile(proposal_ids: list[int] | None = None, *, warn: bool = True) -> list[dict]:
     """Recount confirmed signatures and fix any counter that drifted; returns the drifts found.
 

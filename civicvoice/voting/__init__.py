@@ -1,0 +1,1 @@
+"""Voting: adoption votes on a demand and priority ballots across demands, open or secret, with proxies."""
