@@ -370,10 +370,13 @@ def can_create_priority_ballot(user, community) -> bool:
 
 
 def can_vote(user, poll) -> bool:
-    """Electors (members when it opened) vote in an open vote; a non-secret ballot may be changed until it closes."""
+    """Electors (members when it opened) vote in an open vote; a non-secret ballot may be changed until it closes.
+    A member who gave their proxy takes it back before voting themselves."""
     from .voting import services
 
     if poll.status != "open" or not _signed_in(user) or not services.is_elector(user, poll):
+        return False
+    if services.proxy_given(user, poll) is not None:
         return False
     participation = services.participation_of(user, poll)
     return participation is None or (not poll.secret and participation.channel == "online")

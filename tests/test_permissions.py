@@ -3,7 +3,8 @@
 Community and council predicates are asked about the community `C` / council `K` of the fixture; demand predicates
 about its demand `P` (of `C`, addressed to `K`), put in each state the matrix lists. Argument and amendment
 predicates are asked about one of P's arguments or amendments, P being in a state: the case "open:question" is
-P open and its question (see `world`). Meeting predicates are asked about one of C's meetings, named by the case.
+P open and its question (see `world`). Meeting predicates are asked about one of C's meetings, named by the case;
+vote predicates about one of C's votes, named by the case (see POLLS).
 """
 import inspect
 from datetime import timedelta
@@ -18,6 +19,7 @@ from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
 from civicvoice.meetings import services as meetings
 from civicvoice.proposals import states
+from civicvoice.voting import services as voting
 from tests.factories import (link_council, make_admin, make_coauthor, make_committee, make_community, make_council,
                              make_meeting, make_member, make_pending, make_proposal, make_staff, make_user)
 
@@ -48,6 +50,13 @@ ARGUMENTS = ("for", "question", "reply", "hidden", "deleted", "old")
 AMENDMENTS = ("proposed", "declined", "withdrawn")
 # Meetings of `C`, scheduled by "committee": coming, running now, over, and cancelled before it started.
 MEETINGS = ("upcoming", "started", "ended", "cancelled")
+# Votes of `C` (priority ballots on two more demands of C, opened by "committee"), the electorate being C's active
+# members when each opened: "open", nobody voted yet; "voted", "member" voted, "author" gave a proxy to
+# "coauthor", "invited" one to "committee", who used it; "secret", "member" voted and "author" gave a proxy to
+# "coauthor"; "verified_only", only members verified in person ("author" alone) may vote; "closed", closed early
+# while the proxy "author" gave "coauthor" was still unused.
+POLLS = ("open", "voted", "secret", "verified_only", "closed")
+OPEN_POLLS = set(POLLS) - {"closed"}
 
 # predicate -> roles that may (on the community `C` / council `K` of the fixture)
 MATRIX = {
@@ -135,6 +144,23 @@ MATRIX = {
     "can_cancel_meeting": {"upcoming": REVIEWERS, "started": NOBODY, "ended": NOBODY, "cancelled": NOBODY},
     "can_rsvp_meeting": {"upcoming": ACTIVE_MEMBERS, "started": ACTIVE_MEMBERS, "ended": NOBODY, "cancelled": NOBODY},
     "can_post_minutes": {"upcoming": NOBODY, "started": REVIEWERS, "ended": REVIEWERS, "cancelled": NOBODY},
+    # Votes: the committee opens them (an adoption vote on an open demand) and closes them early; the electors
+    # vote, change an open ballot (not a secret one), give and take back proxies; the committee records
+    # assisted ballots; members see who voted what unless the vote is secret.
+    "can_open_vote": {"open": REVIEWERS, "draft": NOBODY, "in_review": NOBODY, "voting": NOBODY, "adopted": NOBODY,
+                      "not_adopted": NOBODY, "hidden": NOBODY},
+    "can_create_priority_ballot": REVIEWERS,
+    "can_vote": {"open": ACTIVE_MEMBERS, "voted": {"member", "coauthor", "committee"},
+                 "secret": {"coauthor", "invited", "committee"}, "verified_only": {"author"}, "closed": NOBODY},
+    "can_vote_by_proxy": {"open": NOBODY, "voted": {"coauthor"}, "secret": {"coauthor"}, "verified_only": NOBODY,
+                          "closed": NOBODY},
+    "can_give_proxy": {"open": ACTIVE_MEMBERS, "voted": {"coauthor", "committee"},
+                       "secret": {"coauthor", "invited", "committee"}, "verified_only": {"author"}, "closed": NOBODY},
+    "can_revoke_proxy": {"open": NOBODY, "voted": {"author"}, "secret": {"author"}, "verified_only": NOBODY,
+                         "closed": NOBODY},
+    "can_record_assisted_ballot": {case: REVIEWERS if case in OPEN_POLLS else NOBODY for case in POLLS},
+    "can_close_poll": {case: REVIEWERS if case in OPEN_POLLS else NOBODY for case in POLLS},
+    "can_view_poll_votes": {case: NOBODY if case == "secret" else ACTIVE_MEMBERS | {"admin"} for case in POLLS},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
@@ -167,7 +193,7 @@ def world(app, db):
     }
     db.session.commit()
     world = {"users": users, "community": community, "council": council, "proposal": proposal}
-    return world | _deliberation(app, db, world)
+    return world | _deliberation(app, db, world) | _voting(db, world)
 
 
 def _deliberation(app, db, world) -> dict:
@@ -192,6 +218,31 @@ def _deliberation(app, db, world) -> dict:
     meetings.cancel(chair, scheduled["cancelled"], "المركز مغلق")
     db.session.commit()
     return {"argument": post, "amendment": proposed, "meeting": scheduled}
+
+
+def _voting(db, world) -> dict:
+    """C's votes, each in the state its name says (see POLLS)."""
+    users, community = world["users"], world["community"]
+    chair = users["committee"]
+    demands = [make_proposal(community, author=users["member"], status="open").id for _ in range(2)]
+    communities.verify_in_person(chair, community, users["author"])
+
+    def ballot(secret=False, verified_only=False):
+        return voting.open_priority_ballot(chair, community, title="أي الإصلاحات أولاً؟", proposal_ids=demands,
+                                           method="approval", closes_at=utcnow() + timedelta(days=7),
+                                           secret=secret, verified_only=verified_only)
+
+    polls = {"open": ballot(), "voted": ballot(), "secret": ballot(secret=True),
+             "verified_only": ballot(verified_only=True), "closed": ballot()}
+    for name in ("voted", "secret"):
+        voting.cast(users["member"], polls[name], demands[:1])
+        voting.give_proxy(users["author"], polls[name], users["coauthor"])
+    voting.give_proxy(users["invited"], polls["voted"], chair)
+    voting.cast_by_proxy(chair, polls["voted"], users["invited"], demands)
+    voting.give_proxy(users["author"], polls["closed"], users["coauthor"])
+    voting.close(chair, polls["closed"], "انتهى النقاش")
+    db.session.commit()
+    return {"poll": polls}
 
 
 def _put(proposal, case):
@@ -220,8 +271,8 @@ def _call(name, user, world, case=None):
         state, _, which = case.partition(":")
         _put(world["proposal"], state)
         return predicate(user, world[subject][which or ON_THE_DEMAND[subject]])
-    if subject == "meeting":  # its name
-        return predicate(user, world["meeting"][case])
+    if subject in ("meeting", "poll"):  # its name
+        return predicate(user, world[subject][case])
     target = world["council"] if "council" in name else world["community"]
     return predicate(user, target)
 

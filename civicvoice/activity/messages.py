@@ -49,6 +49,15 @@ def describe(event) -> Markup:
                                             title=_bdi(data.get("title", ""))),
         "council.staff_added": lambda: _("You now have access to the inbox of %(council)s.",
                                          council=_bdi(data.get("council", ""))),
+        "poll.opened": lambda: _("The vote %(title)s is open until %(when)s: you may vote.",
+                                 title=_bdi(data.get("title", "")), when=_closing_time(data)),
+        "poll.closed": lambda: _("The vote %(title)s is closed: see the results.", title=_bdi(data.get("title", ""))),
+        "poll.proxy_given": lambda: _("%(name)s gave you their proxy for the vote %(title)s: you can vote for them.",
+                                      name=_bdi(data.get("name", "")), title=_bdi(data.get("title", ""))),
+        "poll.proxy_revoked": lambda: _("%(name)s took back their proxy for the vote %(title)s.",
+                                        name=_bdi(data.get("name", "")), title=_bdi(data.get("title", ""))),
+        "poll.proxy_used": lambda: _("%(name)s cast your vote in %(title)s with your proxy.",
+                                     name=_bdi(data.get("name", "")), title=_bdi(data.get("title", ""))),
     }
     if event.verb.startswith("proposal."):
         from ..proposals.timeline import describe as describe_proposal
@@ -56,6 +65,16 @@ def describe(event) -> Markup:
         return describe_proposal(event, notification=True)
     text = texts.get(event.verb)
     return Markup(text()) if text else Markup(escape(_("Something happened that concerns you.")))
+
+
+def _closing_time(data: dict) -> Markup:
+    """When a vote closes, in its community's zone (stored with the event)."""
+    from datetime import datetime
+
+    from ..i18n import format_datetime
+
+    value = data.get("closes_at")
+    return _bdi(format_datetime(datetime.fromisoformat(value), data.get("tz"))) if value else Markup("")
 
 
 def link(event) -> str | None:
@@ -68,6 +87,8 @@ def link(event) -> str | None:
         return url_for("proposals.show", proposal_id=event.data["proposal_id"], _anchor=f"argument-{event.subject_id}")
     if event.subject_type == "meetings":
         return url_for("meetings.show", meeting_id=event.subject_id)
+    if event.subject_type == "polls":
+        return url_for("voting.show", poll_id=event.subject_id)
     if event.subject_type == "signatures" and (event.data or {}).get("proposal_id"):
         return url_for("proposals.show", proposal_id=event.data["proposal_id"])
     return None

@@ -167,6 +167,9 @@ class Ballot(db.Model):
         UniqueConstraint("poll_id", "voter_id"),
         CheckConstraint("choice IS NULL OR choice IN ('yes', 'no', 'abstain')", name="choice"),
         CheckConstraint("(choice IS NULL) <> (ranking IS NULL)", name="one_kind_of_answer"),
+        # SQLite keeps rows in primary-key order (the random key), not in insertion order: even the file's
+        # layout does not tell who voted when. (PostgreSQL's heap order is not exposed by the application.)
+        {"sqlite_with_rowid": False},
     )
 
 

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -203,13 +203,22 @@ def ballots(poll: Poll) -> list[Ballot]:
 # Casting ---------------------------------------------------------------------------------------
 
 def _clean(poll: Poll, answer) -> dict:
-    """The ballot's columns for `answer`: a choice for yes/no, a list of demand ids for ranked or approval."""
+    """The ballot's columns for `answer`: a choice for yes/no, a list of demand ids for ranked or approval.
+
+    Any other shape (a list for yes/no, a word for a ranking) is refused as invalid input, not left to fail
+    later as a TypeError: the service is the last check whatever calls it.
+    """
     if poll.method == "yes_no":
-        if answer not in CHOICES:
+        if not isinstance(answer, str) or answer not in CHOICES:
             raise InvalidInput(_("Choose yes, no or abstain."))
         return {"choice": answer, "ranking": None}
     options = {option.proposal_id for option in poll.options}
-    ids = list(dict.fromkeys(int(pid) for pid in answer or []))
+    try:
+        if not isinstance(answer, list | tuple | None):
+            raise TypeError(type(answer))
+        ids = list(dict.fromkeys(int(pid) for pid in answer or []))
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Choose among the demands of this ballot.")) from None
     if any(pid not in options for pid in ids):
         raise InvalidInput(_("Choose among the demands of this ballot."))
     return {"choice": None, "ranking": ids}
@@ -228,10 +237,13 @@ def cast(voter, poll: Poll, answer, *, channel: str = "online", cast_by=None) ->
     if not is_elector(voter, poll):
         raise InvalidInput(_("Only members of the community when the vote opened can vote."))
     columns = _clean(poll, answer)
+    if channel == "online" and proxy_given(voter, poll) is not None:
+        raise Conflict(_("You gave your proxy for this vote: take it back to vote yourself."))
     existing = participation_of(voter, poll)
     if existing is not None:
         if poll.secret or channel != "online" or existing.channel != "online":
             raise Conflict(_("This vote was already cast; it cannot be changed."))
+        _count_in(poll, 0)
         ballot = ballot_of(voter, poll)
         ballot.choice, ballot.ranking = columns["choice"], columns["ranking"]
         activity.record(voter, "poll.vote_changed", poll, poll.community, title=poll.title)
@@ -245,13 +257,25 @@ def cast(voter, poll: Poll, answer, *, channel: str = "online", cast_by=None) ->
         raise Conflict(_("This vote was already cast; it cannot be changed.")) from None
     ballot = Ballot(poll_id=poll.id, voter_id=None if poll.secret else voter.id, **columns)
     db.session.add(ballot)
-    db.session.execute(update(Poll).where(Poll.id == poll.id).values(turnout=Poll.turnout + 1))
+    _count_in(poll, 1)
     db.session.flush()
     db.session.refresh(poll, ["turnout"])
     actor = cast_by if cast_by is not None else voter
     activity.record(actor, f"poll.voted_{channel}", poll, poll.community, title=poll.title, voter_id=voter.id,
                     voter=voter.known_name, cast_by=cast_by.known_name if cast_by is not None else "")
     return ballot
+
+
+def _count_in(poll: Poll, added: int) -> None:
+    """Add to the turnout while the vote is still open, in one UPDATE that also locks the vote's row.
+
+    Closing updates the same row (… WHERE status = 'open'), so a ballot, new or changed, lands either before
+    the close and is counted, or after it and is refused: never recorded yet left out of the result.
+    """
+    held = db.session.execute(update(Poll).where(Poll.id == poll.id, Poll.status == "open")
+                              .values(turnout=Poll.turnout + added)).rowcount
+    if not held:
+        raise InvalidTransition(_("This vote is closed."))
 
 
 def give_proxy(grantor, poll: Poll, holder) -> Proxy:
@@ -284,7 +308,10 @@ def revoke_proxy(grantor, poll: Poll) -> None:
     if proxy is None or proxy.used:
         raise Conflict(_("There is no proxy to take back: it was used or never given."))
     holder = proxy.holder
-    db.session.delete(proxy)
+    # Deleted only while still unused, in SQL: a holder using it at this very moment wins, or loses, whole.
+    taken = db.session.execute(delete(Proxy).where(Proxy.id == proxy.id, Proxy.used.is_(False))).rowcount
+    if not taken:
+        raise Conflict(_("There is no proxy to take back: it was used or never given."))
     event = activity.record(grantor, "poll.proxy_revoked", poll, poll.community, title=poll.title,
                             name=grantor.known_name)
     activity.notify(event, [holder])

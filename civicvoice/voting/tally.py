@@ -74,8 +74,8 @@ def schulze(candidates, ballots) -> RankedResult:
     """The Schulze order. `ballots` are sequences of candidates, most preferred first (duplicates ignored).
 
     a beats b when the strongest path from a to b is stronger than from b to a (path strength = its weakest
-    link, links being pairwise wins d[x][y] > d[y][x]). The order groups candidates by how many others they
-    beat; a group with several candidates is a tie.
+    link, links being pairwise wins d[x][y] > d[y][x]). The order is in layers (see _layers); a group with
+    several candidates is a tie.
     """
     candidates = tuple(candidates)
     cleaned = [tuple(dict.fromkeys(ballot)) for ballot in ballots]
@@ -89,8 +89,23 @@ def schulze(candidates, ballots) -> RankedResult:
                 if k in (i, j):
                     continue
                 p[j][k] = max(p[j][k], min(p[j][i], p[i][k]))
-    beats = {a: sum(1 for b in candidates if b != a and p[a][b] > p[b][a]) for a in candidates}
-    return RankedResult(candidates, d, p, _grouped(candidates, beats))
+    return RankedResult(candidates, d, p, _layers(candidates, p))
+
+
+def _layers(candidates, p) -> tuple:
+    """First every candidate nobody beats (the Schulze winners), then every one nobody left beats, and so on.
+
+    Counting how many others each candidate beats is not enough: the "beats" relation is only a partial order,
+    so a candidate who beats nobody may still be unbeaten, hence a winner, next to one who beats a third
+    (ballots A>B and C alone: A beats B, C ties both, A and C win). The relation has no cycle, so every layer
+    has someone in it.
+    """
+    left, order = list(candidates), []
+    while left:
+        layer = tuple(a for a in left if not any(p[b][a] > p[a][b] for b in left if b != a))
+        order.append(layer)
+        left = [a for a in left if a not in layer]
+    return tuple(order)
 
 
 @dataclass(frozen=True)

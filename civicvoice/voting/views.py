@@ -12,6 +12,7 @@ from ..accounts import services as accounts
 from ..accounts.models import User
 from ..communities.views import community_or_404
 from ..database import utcnow, write_transaction
+from ..errors import Conflict, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import direction
@@ -68,7 +69,7 @@ def create_priority(slug):
     permissions.require(permissions.can_create_priority_ballot(current_user, community))
     form = PriorityForm(quorum_percent=0)
     form.options.choices = [SelectChoice(p.id, p.title) for p in services.priority_choices(community)]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _options_chosen(form):
         poll = services.open_priority_ballot(
             current_user, community, title=form.title.data, description=form.description.data or "",
             proposal_ids=form.options.data or [], method=form.method.data, closes_at=_closes_at(form),
@@ -77,6 +78,15 @@ def create_priority(slug):
         flash(_("The ballot is open; the members are told."), "success")
         return see_other(_here(poll))
     return render_template("voting/priority_form.html", community=community, form=form)
+
+
+def _options_chosen(form) -> bool:
+    """Between 2 and MAX_OPTIONS demands; otherwise an error on the field, the form keeping what was typed."""
+    if 2 <= len(set(form.options.data or [])) <= services.MAX_OPTIONS:
+        return True
+    form.options.errors = [*form.options.errors, _(
+        "Choose between 2 and %(n)s open or adopted demands of this community.", n=services.MAX_OPTIONS)]
+    return False
 
 
 @bp.route("/communities/<slug>/votes")
@@ -159,11 +169,24 @@ def _receipt_message(ballot) -> str:
              code=ballot.receipt)
 
 
+def _refuse_clearly(poll: Poll) -> None:
+    """An elector whose ballot can no longer be cast or changed is told why (409), not merely refused (403)."""
+    if permissions.can_vote(current_user, poll) or not services.is_elector(current_user, poll):
+        return
+    if not poll.is_open:
+        raise InvalidTransition(_("This vote is closed."))
+    if services.participation_of(current_user, poll) is not None:
+        raise Conflict(_("This vote was already cast; it cannot be changed."))
+    if services.proxy_given(current_user, poll) is not None:
+        raise Conflict(_("You gave your proxy for this vote: take it back to vote yourself."))
+
+
 @bp.post("/votes/<int:poll_id>/ballot")
 @write_transaction
 @login_required
 def cast(poll_id):
     poll = _poll(poll_id)
+    _refuse_clearly(poll)
     permissions.require(permissions.can_vote(current_user, poll))
     form = _ballot_form(poll)
     answer = _answer(poll, form)
@@ -223,6 +246,7 @@ def give_proxy(poll_id):
 
 
 @bp.post("/votes/<int:poll_id>/proxy/revoke")
+@write_transaction
 @login_required
 def revoke_proxy(poll_id):
     poll = _poll(poll_id)
@@ -256,6 +280,7 @@ def assisted(poll_id):
 
 
 @bp.route("/votes/<int:poll_id>/close", methods=["GET", "POST"])
+@write_transaction
 @login_required
 def close(poll_id):
     poll = _poll(poll_id)

@@ -77,7 +77,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['voter_id'], ['users.id'], name=op.f('fk_poll_ballots_voter_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_poll_ballots')),
     sa.UniqueConstraint('poll_id', 'voter_id', name=op.f('uq_poll_ballots_poll_id_voter_id')),
-    sa.UniqueConstraint('receipt', name=op.f('uq_poll_ballots_receipt'))
+    sa.UniqueConstraint('receipt', name=op.f('uq_poll_ballots_receipt')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('poll_ballots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_poll_ballots_poll_id'), ['poll_id'], unique=False)

@@ -24,6 +24,7 @@ from civicvoice.meetings import services as meetings
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
 from civicvoice.signatures import services as signatures
+from civicvoice.voting import services as voting
 from tests.factories import PASSWORD, make_admin, make_centre, make_committee, make_community, make_council, \
     make_member, make_pending, make_staff, make_user
 
@@ -55,6 +56,12 @@ def build_world():
     `own_amendment_id`; `mine_open` is an open demand of the admin's with the member's `amendment_id`.
     Meetings at `centre`: `meeting_id` in ten days and `past_meeting_id` that started two hours ago, both with
     `published` on the agenda (`past_item_id` the agenda item of the past one).
+
+    Votes of `alpha` (`walkin` is a member verified in person who has not voted): `poll_id`, the open adoption
+    vote on `vote_demand`, in which the member gave their proxy to the admin and the admin has neither voted
+    nor given a proxy; `proxy_poll_id`, an open priority ballot in which the admin gave their proxy to
+    `second`; `closed_poll_id`, a ranked priority ballot the member voted in, closed early. `vote_ready` is an
+    open demand whose signature goal is reached, with no vote yet.
     """
     admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
     alpha = make_community(slug="alpha", is_open=False)
@@ -74,7 +81,8 @@ def build_world():
     demands["mine_open"] = _mine_open(admin, alpha, council)
     debate = _deliberation(admin, member, second, demands["published"], demands["mine_open"])
     meets = _meetings(admin, alpha, centre, demands["published"])
-    world = SimpleNamespace(**demands, **signed, **debate, **meets,
+    votes = _votes(admin, alpha, member, second, demands["published"], demands["kept"], council)
+    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified,
         request_id=membership(alpha, pending).id, staff_id=staff_membership(staffer).id,
@@ -193,6 +201,41 @@ def _meetings(admin, community, centre, published) -> dict:
     return {"meeting_id": meeting.id, "past_meeting_id": past.id, "past_item_id": past.agenda[0].id}
 
 
+def _goal_reached(admin, community, council, signer, title):
+    demand = proposals.create_draft(admin, community, **demand_fields(council, title=title))
+    proposals.submit(admin, demand)
+    proposals.publish(admin, demand)
+    proposals.set_goal(admin, demand, 1)
+    signatures.sign(signer, demand, "public", "")
+    db.session.flush()
+    assert demand.goal_reached_at is not None
+    return demand
+
+
+def _votes(admin, community, member, second, published, kept, council) -> dict:
+    walkin = make_member(community, make_user(verified_in_person_at=utcnow()))
+    closes = utcnow() + timedelta(days=7)
+    vote_demand = _goal_reached(admin, community, council, member, "رصف الطريق إلى المدرسة")
+    vote_ready = _goal_reached(admin, community, council, member, "حاويات قمامة للحي")
+    poll = voting.open_adoption_vote(admin, vote_demand, closes_at=closes)
+    voting.give_proxy(member, poll, admin)
+    options = [published.id, kept.id]
+    proxy_poll = voting.open_priority_ballot(admin, community, title="أي الإنارة أولاً؟", proposal_ids=options,
+                                             method="approval", closes_at=closes)
+    voting.give_proxy(admin, proxy_poll, second)
+    closed = voting.open_priority_ballot(admin, community, title="أي الإصلاحات أولاً؟", proposal_ids=options,
+                                         method="ranked", closes_at=closes)
+    voting.cast(member, closed, [kept.id, published.id])
+    voting.close(admin, closed, "اجتمع المجلس")
+    db.session.commit()
+    return {"walkin": walkin, "vote_demand": vote_demand, "vote_ready": vote_ready, "poll_id": poll.id,
+            "proxy_poll_id": proxy_poll.id, "closed_poll_id": closed.id}
+
+
+def vote_settings(**fields) -> dict:
+    return {"closes_in_days": "7", "quorum_percent": "20", "majority": "simple", **fields}
+
+
 def meeting_form(centre, **fields) -> dict:
     """A meeting as the committee's browser posts it: a date in the future, local time."""
     return {"title": "اجتماع مفتوح", "centre_id": str(centre.id),
@@ -275,6 +318,15 @@ GET_CASES = {
     "meetings.edit": lambda w: {"meeting_id": w.meeting_id},
     "meetings.cancel": lambda w: {"meeting_id": w.meeting_id},
     "meetings.minutes": lambda w: {"meeting_id": w.past_meeting_id},
+    "voting.open_vote": lambda w: {"proposal_id": w.vote_ready.id},
+    "voting.index": lambda w: {"slug": w.alpha.slug},
+    "voting.create_priority": lambda w: {"slug": w.alpha.slug},
+    "voting.show": lambda w: {"poll_id": w.poll_id},
+    "voting.assisted": lambda w: {"poll_id": w.poll_id},
+    "voting.close": lambda w: {"poll_id": w.poll_id},
+    "voting.ballots_csv": lambda w: {"poll_id": w.closed_poll_id},
+    "voting.ballot_list": lambda w: {"poll_id": w.closed_poll_id},
+    "voting.voters": lambda w: {"poll_id": w.poll_id},
 }
 
 # POST rules: endpoint -> (URL values, a form that succeeds for the signed-in admin of build_world). ----
@@ -370,6 +422,16 @@ POST_CASES = {
     "meetings.minutes": lambda w: ({"meeting_id": w.past_meeting_id}, {
         "minutes": "حضر الجميع.", "attendance": "12", "outcomes-0-item_id": str(w.past_item_id),
         "outcomes-0-outcome": "support", "outcomes-0-note": "بالإجماع"}),
+    "voting.open_vote": lambda w: ({"proposal_id": w.vote_ready.id}, vote_settings(secret="y")),
+    "voting.create_priority": lambda w: ({"slug": w.alpha.slug}, {
+        **vote_settings(quorum_percent="0"), "title": "أي المطالب أولاً؟", "description": "", "method": "ranked",
+        "options": [str(w.published.id), str(w.kept.id)]}),
+    "voting.cast": lambda w: ({"poll_id": w.poll_id}, {"choice": "yes"}),
+    "voting.cast_by_proxy": lambda w: ({"poll_id": w.poll_id, "grantor_id": w.member.id}, {"choice": "no"}),
+    "voting.give_proxy": lambda w: ({"poll_id": w.poll_id}, {"email": w.second.email}),
+    "voting.revoke_proxy": lambda w: ({"poll_id": w.proxy_poll_id}, {}),
+    "voting.assisted": lambda w: ({"poll_id": w.poll_id}, {"voter_id": str(w.walkin.id), "choice": "abstain"}),
+    "voting.close": lambda w: ({"poll_id": w.poll_id}, {"reason": "اجتمع المجلس قبل الموعد."}),
 }
 
 # POST routes whose success changes the session only, never a row.

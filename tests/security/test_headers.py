@@ -24,9 +24,11 @@ def _csp(response) -> dict[str, list[str]]:
 @pytest.fixture
 def html_responses(app, client, login_as, world):
     """[(label, response)] for every HTML response the site gives to these requests."""
-    # The calendar file is not a page (tests/meetings/test_views.py checks its type and content).
+    # The calendar file and the ballots CSV are not pages (tests/meetings/test_views.py and
+    # tests/voting/test_views.py check their type and content).
     urls = [build(app, endpoint, {**GET_CASES[endpoint](world), **fixed})
-            for endpoint, _rule, fixed in rules("GET") if endpoint not in ("static", "meetings.calendar")]
+            for endpoint, _rule, fixed in rules("GET")
+            if endpoint not in ("static", "meetings.calendar", "voting.ballots_csv")]
     collected = []
 
     def visit(label, response):

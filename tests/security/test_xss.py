@@ -637,3 +637,177 @@ def test_the_meeting_form_with_errors_keeps_the_typed_text_escaped(client, login
         "date": "2000-01-01", "time": "17:00", "duration_minutes": "90"})  # in the past: refused, shown again
     assert response.status_code == 200
     _assert_escaped(response.get_data(as_text=True), payload, tag, ["typed_title", "typed_description"])
+
+
+# Votes: the question and explanation of a priority ballot (markdown), the reason for closing early, the names of
+# voters, proxy holders and grantors and of members voting at the centre, and the titles of the demands on the
+# ballot (select labels, checkboxes, the order of priority, the pairwise matrix, the chart), on the vote page open
+# and closed, the ballots list, who voted what, the votes index, the committee's pages, the demand page and the
+# notifications. The CSV is not HTML: it carries the titles as typed, as a download. ---------------------------
+
+@pytest.fixture
+def voting_site(app, payload):
+    """Votes of `alpha` whose every text field is `payload ~field`; returns (objects, tag)."""
+    from datetime import timedelta
+
+    from civicvoice.database import utcnow
+    from civicvoice.voting import services as voting
+    from tests.factories import make_goal_reached, make_proposal
+
+    def tag(field):
+        return f"{payload} ~{field}"
+
+    community = make_community(slug="alpha")
+    chair = make_committee(community, make_user(name="Chair"))
+    voter = make_member(community, make_user(name=tag("voter")))
+    grantor = make_member(community, make_user(name=tag("grantor")))
+    holder = make_member(community, make_user(name=tag("holder")))
+    walkin = make_member(community, make_user(name=tag("walkin"), verified_in_person_at=utcnow()))
+    demand_a = make_proposal(community, status="open", title=tag("demand_a"))
+    demand_b = make_proposal(community, status="open", title=tag("demand_b"))
+    adopted = make_goal_reached(make_proposal(community, status="open", title=tag("adoption_title")))
+    closes = utcnow() + timedelta(days=7)
+    options = [demand_a.id, demand_b.id]
+
+    def ballot(method, name):
+        return voting.open_priority_ballot(chair, community, title=tag(f"{name}_title"), proposal_ids=options,
+                                           method=method, closes_at=closes, description=tag(f"{name}_description"))
+
+    ranked, approval, closed = ballot("ranked", "ranked"), ballot("approval", "approval"), ballot("ranked", "closed")
+    voting.cast(voter, closed, [demand_b.id, demand_a.id])
+    voting.cast(holder, closed, [demand_a.id])
+    voting.close(chair, closed, tag("close_reason"))
+    adoption = voting.open_adoption_vote(chair, adopted, closes_at=closes)
+    voting.cast(voter, adoption, "yes")
+    voting.give_proxy(grantor, adoption, holder)
+    db.session.commit()
+    objects = dict(chair=chair, voter=voter, grantor=grantor, holder=holder, walkin=walkin, demand_a=demand_a.id,
+                   adopted=adopted.id, ranked=ranked.id, approval=approval.id, closed=closed.id,
+                   adoption=adoption.id)
+    return objects, tag
+
+
+DEMANDS_ON_BALLOT = ["demand_a", "demand_b"]
+# (viewer, url, fields shown as typed, escaped; fields rendered as markdown)
+VOTING_PAGES = [
+    ("voter", "/votes/{ranked}", ["ranked_title", *DEMANDS_ON_BALLOT], ["ranked_description"]),
+    ("voter", "/votes/{approval}", ["approval_title", *DEMANDS_ON_BALLOT], ["approval_description"]),
+    (None, "/votes/{ranked}", ["ranked_title"], ["ranked_description"]),
+    (None, "/votes/{closed}", ["closed_title", "close_reason", *DEMANDS_ON_BALLOT], ["closed_description"]),
+    ("voter", "/votes/{closed}", ["closed_title", "close_reason", *DEMANDS_ON_BALLOT], ["closed_description"]),
+    (None, "/votes/{closed}/ballots", ["closed_title", *DEMANDS_ON_BALLOT], []),
+    (None, "/votes/{adoption}", ["adoption_title"], []),
+    ("voter", "/votes/{adoption}/voters", ["adoption_title", "voter"], []),
+    ("holder", "/votes/{adoption}", ["adoption_title", "grantor"], []),
+    ("grantor", "/votes/{adoption}", ["adoption_title", "holder"], []),
+    ("chair", "/votes/{adoption}/assisted", ["adoption_title", "walkin"], []),
+    ("chair", "/votes/{adoption}/close", ["adoption_title"], []),
+    ("chair", "/votes/{ranked}/assisted", ["ranked_title", "walkin", *DEMANDS_ON_BALLOT], []),
+    (None, "/communities/alpha/votes", ["ranked_title", "approval_title", "closed_title", "adoption_title"], []),
+    ("chair", "/communities/alpha/votes/new", DEMANDS_ON_BALLOT, []),
+    ("chair", "/demands/{demand_a}/vote/open", ["demand_a"], []),
+    (None, "/demands/{adopted}", ["adoption_title"], []),
+    ("holder", "/notifications", ["adoption_title", "grantor"], []),
+    ("voter", "/notifications", ["ranked_title", "closed_title", "adoption_title"], []),
+]
+
+
+@pytest.mark.parametrize("viewer, url, fields, markdown", VOTING_PAGES,
+                         ids=[f"{viewer or 'visitor'} {url}" for viewer, url, _f, _m in VOTING_PAGES])
+def test_voting_pages_escape_stored_text(client, login_as, voting_site, payload, viewer, url, fields, markdown):
+    objects, tag = voting_site
+    if viewer:
+        login_as(objects[viewer])
+    body = _page(client, url.format(**{k: v for k, v in objects.items() if isinstance(v, int)}))
+    _assert_escaped(body, payload, tag, fields)
+    for field in markdown:
+        assert f"~{field}" in body, f"{field} is not shown on this page"
+    assert "49 ~" not in body
+
+
+def test_the_results_chart_escapes_demand_titles(client, voting_site, payload):
+    objects, tag = voting_site
+    body = _page(client, f"/votes/{objects['closed']}")
+    svg = re.search(r"<svg.*?</svg>", body, re.S).group(0)
+    assert str(escape(tag("demand_a"))) in svg and str(escape(tag("demand_b"))) in svg  # the bars' <title>s
+    if "<" in payload:
+        assert payload not in svg
+    assert _scripts(svg) == []
+
+
+def test_vote_descriptions_are_rendered_without_scripts(client, voting_site, payload):
+    objects, tag = voting_site
+    body = _page(client, f"/votes/{objects['ranked']}")
+    prose = body.split('class="prose card"', 1)[1].split("</div>", 1)[0]
+    assert "~ranked_description" in prose
+    assert "<script" not in prose and "<svg" not in prose and "<img" not in prose
+    assert "javascript:" not in "".join(re.findall(r'href="([^"]*)"', prose)).lower()
+
+
+def test_the_ballots_csv_is_a_download_carrying_the_titles_as_typed(client, voting_site, payload):
+    objects, tag = voting_site
+    response = client.get(f"/votes/{objects['closed']}/ballots.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    body = response.get_data(as_text=True)
+    assert tag("demand_a") in body and tag("demand_b") in body
+    assert "~voter" not in body and "~holder" not in body
+
+
+def test_flash_messages_of_votes_escape_names(client, login_as, voting_site, payload):
+    objects, tag = voting_site
+    adoption = objects["adoption"]
+    login_as(objects["holder"])
+    response = client.post(f"/votes/{adoption}/proxies/{objects['grantor'].id}/ballot", data={"choice": "no"},
+                           follow_redirects=True)
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["grantor", "adoption_title"])
+    login_as(objects["chair"])
+    response = client.post(f"/votes/{adoption}/assisted", data={"voter_id": str(objects["walkin"].id),
+                                                                "choice": "yes"}, follow_redirects=True)
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["walkin", "adoption_title"])
+
+
+def test_giving_a_proxy_escapes_the_holders_name_and_never_echoes_the_address(client, login_as, voting_site,
+                                                                               payload):
+    from civicvoice.voting import services as voting
+    from civicvoice.voting.models import Poll
+
+    objects, tag = voting_site
+    adoption = objects["adoption"]
+    voting.revoke_proxy(objects["grantor"], db.session.get(Poll, adoption))
+    db.session.commit()
+    login_as(objects["grantor"])
+    response = client.post(f"/votes/{adoption}/proxy", data={"email": f"{payload}@example.org"},
+                           follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert '<li class="error">' in body  # the neutral message, in the grantor's language
+    if "<" in payload:
+        assert payload not in body
+    assert _scripts(body) == []
+    response = client.post(f"/votes/{adoption}/proxy", data={"email": objects["holder"].email},
+                           follow_redirects=True)
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["holder"])
+
+
+def test_the_priority_form_with_errors_keeps_the_typed_text_escaped(client, login_as, voting_site, payload):
+    objects, tag = voting_site
+    login_as(objects["chair"])
+    response = client.post("/communities/alpha/votes/new", data={  # no demand chosen: refused, shown again
+        "title": tag("typed_title"), "description": tag("typed_description"), "method": "ranked",
+        "closes_in_days": "7", "quorum_percent": "0"})
+    assert response.status_code == 200
+    _assert_escaped(response.get_data(as_text=True), payload, tag, ["typed_title", "typed_description"])
+
+
+def test_the_close_form_with_errors_keeps_the_typed_reason_escaped(client, login_as, voting_site, payload):
+    objects, tag = voting_site
+    login_as(objects["chair"])
+    reason = tag("typed_reason") + " " + "x" * 2000  # too long: refused, shown again
+    response = client.post(f"/votes/{objects['adoption']}/close", data={"reason": reason})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert str(escape(reason)) in body
+    if "<" in payload:
+        assert payload not in body
+    assert _scripts(body) == []
