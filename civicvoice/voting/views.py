@@ -18,6 +18,7 @@ from ..forms import ActionForm
 from ..i18n import direction
 from ..proposals.access import visible_proposal
 from ..redirects import see_other
+from ..signatures.export import cell
 from . import charts, services
 from .forms import (ApprovalForm, AssistedVoterForm, CloseForm, OpenVoteForm, PriorityForm, ProxyForm, YesNoForm,
                     ranking_form)
@@ -314,15 +315,10 @@ def ballots_csv(poll_id):
                           else " ".join(str(pid) for pid in b.ranking)] for b in services.ballots(poll))
         writer.writerow([])
         writer.writerow(["demand", "title"])
-        writer.writerows([pid, _neutral(title)] for pid, title in labels.items())
+        writer.writerows([pid, cell(title)] for pid, title in labels.items())
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="vote-{poll.id}-ballots.csv"'
     return response
-
-
-def _neutral(text: str) -> str:
-    """Spreadsheet programs run cells starting with = + - @: make them text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @bp.route("/votes/<int:poll_id>/voters")
