@@ -6,9 +6,6 @@ pooled connection, as one request of a threaded server would; each scenario runs
 request context of the real endpoint, so SQLite takes its write lock first) and through the real HTTP endpoint.
 PostgreSQL runs the scenarios with 30 people at once; SQLite (one writer at a time: writers queue) with 6.
 """
-import threading
-import traceback
-from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import func, select
@@ -19,39 +16,9 @@ from civicvoice.deliberation.models import Amendment, AmendmentPosition, Argumen
 from civicvoice.errors import Conflict
 from civicvoice.extensions import db
 from tests.factories import make_amendment, make_argument, make_member, make_proposal
+from tests.racing import race
 
 POOL = {"pool_size": 60, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
-
-
-@dataclass
-class Race:
-    outcomes: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
-
-
-def race(actions) -> Race:
-    """Start every action in its own thread at the same instant; collect outcomes and unexpected errors."""
-    barrier = threading.Barrier(len(actions), timeout=60)
-    result, lock = Race(), threading.Lock()
-
-    def worker(action):
-        try:
-            barrier.wait()
-            outcome = action()
-        except Exception:  # noqa: BLE001 - any exception is the bug under test
-            with lock:
-                result.errors.append(traceback.format_exc())
-            return
-        with lock:
-            result.outcomes.append(outcome)
-
-    threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return result
 
 
 # One action per request ---------------------------------------------------------------------------

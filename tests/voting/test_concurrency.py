@@ -6,9 +6,6 @@ the request context of the real endpoint, so SQLite takes its write lock as that
 matters, through the real HTTP endpoint. PostgreSQL runs the scenarios with 20 threads at once; SQLite (one
 writer at a time: writers queue) with 6.
 """
-import threading
-import traceback
-from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import func, select
@@ -21,43 +18,10 @@ from civicvoice.proposals.models import Proposal
 from civicvoice.voting import services
 from civicvoice.voting.models import Ballot, Participation, Poll, Proxy
 from tests.factories import committee_member, make_vote
+from tests.racing import race
 
 POOL = {"pool_size": 60, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
 REASON = "اكتمل النقاش"
-
-
-@dataclass
-class Race:
-    outcomes: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
-
-    def count(self, outcome) -> int:
-        return self.outcomes.count(outcome)
-
-
-def race(actions) -> Race:
-    """Start every action in its own thread at the same instant; collect outcomes and unexpected errors."""
-    barrier = threading.Barrier(len(actions), timeout=60)
-    result, lock = Race(), threading.Lock()
-
-    def worker(action):
-        try:
-            barrier.wait()
-            outcome = action()
-        except Exception:  # noqa: BLE001 - any exception is the bug under test
-            with lock:
-                result.errors.append(traceback.format_exc())
-            return
-        with lock:
-            result.outcomes.append(outcome)
-
-    threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return result
 
 
 # One action per request ---------------------------------------------------------------------------
