@@ -1,4 +1,5 @@
 """Locale selection, text direction, and Babel formatting with Arabic-Indic digits."""
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,8 @@ def _native_digits() -> bool:
     """Arabic pages use Arabic-Indic digits unless the reader chose Latin digits in their profile."""
     if language() != "ar":
         return False
+    if g.get("fixed_digits") is not None:  # a letter looks the same whoever renders it
+        return g.fixed_digits
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.digits != "latn"
     return not g.get("latin_digits", False)
@@ -46,6 +49,17 @@ def _native_digits() -> bool:
 
 def localise_digits(text: str) -> str:
     return text.translate(ARABIC_INDIC) if _native_digits() else text
+
+
+@contextmanager
+def fixed_digits(native: bool = True):
+    """Digits chosen by the document, not by the reader's profile (letters, certificates)."""
+    previous = g.get("fixed_digits")
+    g.fixed_digits = native
+    try:
+        yield
+    finally:
+        g.fixed_digits = previous
 
 
 def to_ascii_digits(text: str) -> str:

@@ -16,15 +16,20 @@ from .i18n import force_locale
 log = logging.getLogger(__name__)
 
 
-def send(to: str, subject_template: str, body_template: str, locale: str = "ar", **context) -> None:
-    """Render a mail in the recipient's language and deliver it after the commit."""
+def send(to: str, subject_template: str, body_template: str, locale: str = "ar",
+         attachments: list[tuple[str, str, bytes]] | None = None, **context) -> None:
+    """Render a mail in the recipient's language and deliver it after the commit.
+
+    `attachments`: (file name, content type, bytes) triples, e.g. a letter's PDF.
+    """
     # Outside a request (command line, jobs) links are built against BASE_URL.
     request_context = nullcontext() if has_request_context() else current_app.test_request_context(
         base_url=current_app.config["BASE_URL"])
     with request_context, force_locale(locale):
         subject = " ".join(render_template(subject_template, **context).split())  # one line, whatever names hold
         body = render_template(body_template, **context)
-    message = {"to": to, "subject": subject, "body": body, "sender": current_app.config["MAIL_DEFAULT_SENDER"]}
+    message = {"to": to, "subject": subject, "body": body, "sender": current_app.config["MAIL_DEFAULT_SENDER"],
+               "attachments": list(attachments or [])}
     after_commit(lambda: jobs.run_later(deliver, message))
 
 
@@ -36,6 +41,9 @@ def _build(message: dict) -> EmailMessage:
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid(domain="civicvoice.local")
     mail.set_content(message["body"])
+    for filename, content_type, data in message.get("attachments", []):
+        maintype, subtype = content_type.split("/", 1)
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return mail
 
 

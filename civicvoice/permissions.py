@@ -416,6 +416,43 @@ def can_view_poll_votes(user, poll) -> bool:
     return not poll.secret and (is_admin(user) or is_member(user, poll.community))
 
 
+# Letters ---------------------------------------------------------------------------------------
+
+def can_draft_letter(user, proposal) -> bool:
+    """The committee (or a site admin) writes the formal letter of an adopted demand, once."""
+    from .letters import services
+
+    return (proposal.status == "adopted" and "committee" in proposal_roles(user, proposal)
+            and services.of(proposal) is None)
+
+
+def can_view_letter(user, letter) -> bool:
+    """The committee and site admins; the addressed council's staff once it is sent to them."""
+    if is_admin(user) or is_committee(user, letter.community):
+        return True
+    return letter.status == "sent" and letter.council is not None and staff_role(user, letter.council) is not None
+
+
+def can_edit_letter(user, letter) -> bool:
+    return letter.status != "sent" and (is_admin(user) or is_committee(user, letter.community))
+
+
+def can_approve_letter(user, letter) -> bool:
+    """Four eyes: a committee member other than the one who drafted the current version."""
+    return (letter.status == "draft" and (is_admin(user) or is_committee(user, letter.community))
+            and letter.current.drafted_by_id != user.id)
+
+
+def can_send_letter(user, letter) -> bool:
+    return (letter.status == "approved" and letter.proposal.status == "adopted"
+            and (is_admin(user) or is_committee(user, letter.community)))
+
+
+def can_download_discussion_draft(user, proposal) -> bool:
+    """The authors (and the committee) print what the letter would say, to discuss it: never a sent letter."""
+    return bool(proposal_roles(user, proposal) & {"author", "committee"})
+
+
 # The gate ------------------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:

@@ -1,31 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FieldList, FormField, IntegerField, RadioField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms import (FieldList, FormField, IntegerField, RadioField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import ascii_digits, strip
+from ..forms import AsciiDateField, AsciiTimeField, ascii_digits, strip
 from .models import ANSWERS, OUTCOMES
 
 DURATIONS = [SelectChoice(30, _l("30 minutes")), SelectChoice(60, _l("1 hour")),
              SelectChoice(90, _l("1 hour 30 minutes")), SelectChoice(120, _l("2 hours")),
              SelectChoice(180, _l("3 hours")), SelectChoice(240, _l("4 hours"))]
-
-
-class _AsciiDigits:
-    """Digits typed on an Arabic keyboard are read as ASCII before the value is parsed (filters run after)."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata([ascii_digits(value) for value in valuelist])
-
-
-class AsciiDateField(_AsciiDigits, DateField):
-    pass
-
-
-class AsciiTimeField(_AsciiDigits, TimeField):
-    pass
 
 
 class MeetingForm(FlaskForm):

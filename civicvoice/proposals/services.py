@@ -247,6 +247,11 @@ def not_adopt(actor, proposal: Proposal, **data) -> None:
     _notify_authors(_move(actor, proposal, "not_adopt", **data), proposal)
 
 
+def send_letter(actor, proposal: Proposal, **data):
+    """The committee sent the formal letter: the demand is with the council now (letters/services.py calls this)."""
+    return _move(actor, proposal, "send_letter", **data)
+
+
 def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
     """Close `duplicate` in favour of `kept` (same community); the duplicate points to the kept demand.
 

@@ -14,6 +14,20 @@ def _n(value) -> str:
     return format_number(value) if isinstance(value, int) else ""
 
 
+def _ltr(value) -> Markup:
+    """References and codes: Latin letters and digits that must keep their order inside Arabic text."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % escape(value)
+
+
+def _due(data: dict) -> Markup:
+    from datetime import date
+
+    from ..i18n import format_date
+
+    value = data.get("due")
+    return _bdi(format_date(date.fromisoformat(value))) if value else Markup("")
+
+
 def _who(event) -> Markup:
     return _bdi(event.actor.public_name) if event.actor is not None else Markup(escape(_("the committee")))
 
@@ -97,6 +111,13 @@ def describe(event, notification: bool = False) -> Markup:
             if data.get("note") else
             _("Meeting %(meeting)s (%(when)s): %(outcome)s.", meeting=_bdi(data.get("meeting_title", "")),
               when=meeting_time(event), outcome=_outcome(data.get("outcome")))),
+        "proposal.letter_drafted": lambda: _("%(who)s drafted the letter %(reference)s to the council.", who=who,
+                                             reference=_ltr(data.get("reference", ""))),
+        "proposal.letter_approved": lambda: _("%(who)s approved version %(n)s of the letter %(reference)s.", who=who,
+                                              n=_n(data.get("version")), reference=_ltr(data.get("reference", ""))),
+        "proposal.send_letter": lambda: _("The committee sent the letter %(reference)s to %(council)s. An answer is "
+                                          "expected by %(due)s.", reference=_ltr(data.get("reference", "")),
+                                          council=_bdi(data.get("council", "")), due=_due(data)),
         "proposal.attachment_added": lambda: _("%(who)s attached %(name)s.", who=who,
                                                name=_bdi(data.get("filename", ""))),
     }

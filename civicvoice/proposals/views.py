@@ -13,6 +13,7 @@ from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
+from ..letters.services import of as letter_of
 from ..meetings.services import for_proposal
 from ..voting.services import for_proposal as vote_of
 from ..redirects import see_other
@@ -146,7 +147,7 @@ def show(proposal_id):
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
     context = box_context(proposal) | arguments_context(proposal) | dict(
         authors=services.authors(proposal), events=events, meetings=for_proposal(proposal), poll=vote_of(proposal),
-        describe=describe, attachments=attachments.of(proposal),
+        letter=letter_of(proposal), describe=describe, attachments=attachments.of(proposal),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
         coauthor_form=CoauthorForm())

@@ -1,0 +1,136 @@
+"""The letter as HTML, one template for the PDF and the printable page, written out in each of its languages.
+
+Each language part is rendered under force_locale(language): the formal phrases, the dates and the digits are the
+letter's, never those of the person who happens to render it.
+"""
+import re
+from datetime import datetime
+from pathlib import Path
+
+import segno
+from flask import current_app, render_template
+from hijridate import Gregorian
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import IDENTITY_LABELS
+from ..extensions import db
+from ..i18n import fixed_digits, force_locale, localise_digits
+from ..signatures.models import Signature
+
+PARTS = {"ar": ("ar",), "en": ("en",), "ar_en": ("ar", "en")}
+CSS = Path(__file__).parents[1] / "static" / "css" / "letter.css"
+
+
+def languages(code: str) -> tuple[str, ...]:
+    return PARTS.get(code, ("ar",))
+
+
+def hijri(value) -> str:
+    """The Hijri (Umm al-Qura) date beside the Gregorian one: '19 جمادى الآخرة 1448 هـ' / '19 Jumada al-Akhirah 1448 AH'."""
+    try:
+        day = Gregorian.fromdate(value).to_hijri()
+    except OverflowError:  # outside the calendar's table (1343–1500 AH): show the Gregorian date only
+        return ""
+    from flask_babel import get_locale
+
+    if str(get_locale().language) == "ar":
+        return localise_digits(f"{day.day} {day.month_name('ar')} {day.year} هـ")
+    return f"{day.day} {day.month_name('en')} {day.year} AH"
+
+
+def verify_url(code: str) -> str:
+    """Always the site's public address (BASE_URL), whoever renders the letter and from wherever: it is printed."""
+    path = current_app.url_map.bind("localhost").build("letters.verify", {"code": code})
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def qr(code: str) -> str:
+    """The verification address as an inline SVG QR code (a data: URI: nothing to fetch)."""
+    return segno.make(verify_url(code), error="m").svg_data_uri(scale=3, border=0)
+
+
+def annex_rows(proposal, public_names_only: bool = False) -> list[dict]:
+    """Every confirmed signature, numbered in the order they came; names as each signer allowed.
+
+    `public_names_only` (the authors' discussion draft) withholds the names of people who asked to appear only in
+    the letter sent to the council.
+    """
+    signatures = db.session.scalars(
+        select(Signature).options(selectinload(Signature.user))
+        .where(Signature.proposal_id == proposal.id, Signature.status == "confirmed")
+        .order_by(Signature.confirmed_at, Signature.id))
+    rows = []
+    for number, signature in enumerate(signatures, start=1):
+        online = signature.source == "online"
+        rows.append({
+            "number": number,
+            "name": signature.public_name if public_names_only else signature.letter_name,
+            "neighbourhood": signature.neighbourhood,
+            "signed_on": signature.batch.collected_on if not online else signature.confirmed_at,
+            "online": online,
+            "identity": signature.user.identity_level if online and signature.user is not None else None,
+        })
+    return rows
+
+
+def vote_time(evidence: dict):
+    vote = evidence.get("vote")
+    return datetime.fromisoformat(vote["closed_at"]) if vote and vote.get("closed_at") else None
+
+
+def html(letter, version, *, draft: bool = False, proposal=None, for_pdf: bool = True) -> str:
+    """The whole letter: each language part, then the annex of signatories (in the first language).
+
+    `draft` watermarks it and leaves out the verification code: the authors' discussion copy, or a committee
+    preview before approval.
+    """
+    proposal = proposal if proposal is not None else letter.proposal
+    community = proposal.community
+    centre = community.centres[0] if community.centres else None
+    code = None if draft else version.verification_code
+    context = {
+        "letter": letter, "version": version, "proposal": proposal, "community": community, "centre": centre,
+        "council": proposal.council, "draft": draft, "code": code, "for_pdf": for_pdf,
+        "verify_url": verify_url(code) if code else None, "qr": qr(code) if code else None,
+        "evidence": version.evidence or {}, "vote_time": vote_time(version.evidence or {}),
+        "tz": community.timezone,
+    }
+    rows = annex_rows(proposal, public_names_only=letter is None)
+    parts = []
+    with fixed_digits(True):
+        for lang in languages(version.language):
+            with force_locale(lang):
+                parts.append(Markup(render_template("letters/_letter.html", lang=lang, hijri=hijri, **context)))
+        first = languages(version.language)[0]
+        with force_locale(first):
+            annex = Markup(render_template("letters/_annex.html", lang=first, rows=rows,
+                                           identity_labels=IDENTITY_LABELS, **context))
+            return render_template("letters/document.html", lang=first, parts=parts, annex=annex,
+                                   css=Markup(CSS.read_text()) if for_pdf else None,
+                                   font_regular=_font("Amiri-Regular.ttf"), font_bold=_font("Amiri-Bold.ttf"),
+                                   page_counter=Markup(page_counter(first)), **context)
+
+
+def page_counter(lang: str) -> str:
+    """The CSS `content` of "Page 2 of 14" in the letter's language, with its digits (٢ من ١٤ in Arabic)."""
+    from flask_babel import gettext as _
+
+    text = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    style = "arabic-indic" if lang == "ar" else "decimal"
+    tokens = []
+    for piece in re.split("([\x00\x01])", text):
+        if piece == "\x00":
+            tokens.append(f"counter(page, {style})")
+        elif piece == "\x01":
+            tokens.append(f"counter(pages, {style})")
+        elif piece:
+            tokens.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"')
+    return " ".join(tokens)
+
+
+def _font(name: str) -> str:
+    from .pdf import font_url
+
+    return font_url(name)
