@@ -29,6 +29,8 @@ class Config:
     # A whole form (several attachments); each file is checked against ATTACHMENT_MAX_BYTES with a clear message.
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+    # Letters with a longer annex are laid out in chunks of this many signatories (bounded memory, every core).
+    LETTER_CHUNK_ROWS = 1000
     ATTACHMENTS_PER_PROPOSAL = 10
     UPLOAD_DIR: str | None = None  # default: instance/uploads (never under static/)
     TRUSTED_PROXIES = 0  # number of reverse proxies whose X-Forwarded-For is trusted

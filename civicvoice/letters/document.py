@@ -80,37 +80,72 @@ def vote_time(evidence: dict):
     return datetime.fromisoformat(vote["closed_at"]) if vote and vote.get("closed_at") else None
 
 
-def html(letter, version, *, draft: bool = False, proposal=None, for_pdf: bool = True) -> str:
-    """The whole letter: each language part, then the annex of signatories (in the first language).
-
-    `draft` watermarks it and leaves out the verification code: the authors' discussion copy, or a committee
-    preview before approval.
-    """
+def _context(letter, version, draft: bool, proposal, for_pdf: bool) -> dict:
     proposal = proposal if proposal is not None else letter.proposal
     community = proposal.community
-    centre = community.centres[0] if community.centres else None
     code = None if draft else version.verification_code
-    context = {
-        "letter": letter, "version": version, "proposal": proposal, "community": community, "centre": centre,
+    return {
+        "letter": letter, "version": version, "proposal": proposal, "community": community,
+        "centre": community.centres[0] if community.centres else None,
         "council": proposal.council, "draft": draft, "code": code, "for_pdf": for_pdf,
         "verify_url": verify_url(code) if code else None, "qr": qr(code) if code else None,
         "evidence": version.evidence or {}, "vote_time": vote_time(version.evidence or {}),
         "tz": community.timezone,
     }
-    rows = annex_rows(proposal, public_names_only=letter is None)
-    parts = []
+
+
+def _documents(letter, version, *, draft: bool, proposal, for_pdf: bool, chunk_rows: int | None) -> list[str]:
+    """The letter as one HTML document, or (a long annex, `chunk_rows` set) as the letter with the first rows of
+    the annex followed by documents of further rows; only a single document numbers its own pages."""
+    context = _context(letter, version, draft, proposal, for_pdf)
+    rows = annex_rows(context["proposal"], public_names_only=letter is None)
+    chunks = [rows[i:i + chunk_rows] for i in range(0, len(rows), chunk_rows)] if chunk_rows else []
+    chunks = chunks if len(chunks) > 1 else [rows]
+    first = languages(version.language)[0]
+    documents = []
     with fixed_digits(True):
+        parts = []
         for lang in languages(version.language):
             with force_locale(lang):
                 parts.append(Markup(render_template("letters/_letter.html", lang=lang, hijri=hijri, **context)))
-        first = languages(version.language)[0]
         with force_locale(first):
-            annex = Markup(render_template("letters/_annex.html", lang=first, rows=rows,
-                                           identity_labels=IDENTITY_LABELS, **context))
-            return render_template("letters/document.html", lang=first, parts=parts, annex=annex,
-                                   css=Markup(CSS.read_text()) if for_pdf else None,
-                                   font_regular=_font("Amiri-Regular.ttf"), font_bold=_font("Amiri-Bold.ttf"),
-                                   page_counter=Markup(page_counter(first)), **context)
+            for index, chunk in enumerate(chunks):
+                annex = Markup(render_template("letters/_annex.html", lang=first, rows=chunk, continued=index > 0,
+                                               identity_labels=IDENTITY_LABELS, **context))
+                documents.append(render_template(
+                    "letters/document.html", lang=first, parts=parts if index == 0 else [], annex=annex,
+                    css=Markup(CSS.read_text()) if for_pdf else None, font_regular=_font("Amiri-Regular.ttf"),
+                    font_bold=_font("Amiri-Bold.ttf"),
+                    page_counter=Markup(page_counter(first)) if len(chunks) == 1 else None, **context))
+    return documents
+
+
+def html(letter, version, *, draft: bool = False, proposal=None, for_pdf: bool = True) -> str:
+    """The whole letter as one document: each language part, then the annex of signatories (in the first language).
+
+    `draft` watermarks it and leaves out the verification code: the authors' discussion copy, or a committee
+    preview before approval. `letter` None is the authors' draft of `proposal`.
+    """
+    return _documents(letter, version, draft=draft, proposal=proposal, for_pdf=for_pdf, chunk_rows=None)[0]
+
+
+def numbering(lang: str, total: int) -> str:
+    """Empty A4 pages carrying only "page x of N", stamped onto the pages of a letter rendered in chunks."""
+    with fixed_digits(True), force_locale(lang):
+        return render_template("letters/numbering.html", lang=lang, total=total, font_regular=_font("Amiri-Regular.ttf"),
+                               page_counter=Markup(page_counter(lang)))
+
+
+def pdf(letter, version, *, draft: bool = False, proposal=None) -> tuple[bytes, int]:
+    """The PDF of the letter and its page count; a long annex is laid out in chunks (see pdf.render_joined)."""
+    from flask import current_app
+
+    from . import pdf as renderer
+
+    pieces = _documents(letter, version, draft=draft, proposal=proposal, for_pdf=True,
+                        chunk_rows=current_app.config["LETTER_CHUNK_ROWS"])
+    lang = languages(version.language)[0]
+    return renderer.render_joined(pieces, lambda total: numbering(lang, total))
 
 
 def page_counter(lang: str) -> str:
