@@ -27,8 +27,9 @@ COMMUNITIES = [
             "name": "منارة الميدان المجتمعية", "address": "شارع الميدان الرئيسي، بجانب جامع الدقاق، دمشق",
             "opening_hours": "من الأحد إلى الخميس، 9:00 – 15:00", "phone": "+963 11 123 4567",
         }],
-        "committee": ["salma@civicvoice.example"],
-        "members": ["omar@civicvoice.example", "layla@civicvoice.example"],
+        # Two committee members, so a letter drafted by one can be approved by the other (four eyes).
+        "committee": ["salma@civicvoice.example", "omar@civicvoice.example"],
+        "members": ["layla@civicvoice.example"],
     },
     {
         "slug": "ain-al-fijeh", "code": "AFJ", "name": "قرية عين الفيجة", "is_open": False,
@@ -55,6 +56,28 @@ DEMANDS = [
     ("ain-al-fijeh", "omar@civicvoice.example", "إنارة الطريق من الساحة إلى المدرسة",
      "الطريق مظلم بعد المغرب، والأطفال يعودون من الدروس المسائية فيه.", "electricity", "open", None),
 ]
+
+# A demand of al-midan the community adopted by a vote, whose letter to the council Salma drafted: it waits for
+# the approval of the other committee member, Omar (four eyes), who can then send it by email to the council.
+ADOPTED = {
+    "community": "al-midan", "author": "layla@civicvoice.example", "category": "health",
+    "title": "إعادة فتح المستوصف الصحي في حي الميدان",
+    "summary": "المستوصف مغلق منذ أكثر من سنة، وكبار السن والأطفال يقطعون مسافة طويلة إلى أقرب مركز صحي في المدينة.",
+    "body": "## ما المشكلة؟\nأُغلق المستوصف بعد تقاعد الطبيب الوحيد فيه، والمبنى ما زال صالحاً ومجهزاً.\n\n"
+            "## ما المطلوب؟\n- تعيين طبيب عام وممرضة ثلاثة أيام في الأسبوع\n"
+            "- تأمين أدوية الأمراض المزمنة (السكري والضغط) لكبار السن",
+    "place": "المستوصف القديم، شارع الميدان الرئيسي، دمشق",
+    "resolution": "فتح المستوصف أيام الأحد والثلاثاء والخميس من 9:00 إلى 13:00 بطبيب وممرضة خلال شهرين.",
+}
+ADOPTED_PAPER = [  # signed at the centre on a sheet the committee entered: (name, neighbourhood, phone)
+    ("أم محمد الشامي", "حارة الجامع", ""), ("أبو سمير الحلبي", "باب مصلى", ""),
+    ("فاطمة الزين", "الميدان الفوقاني", "+963 944 123 456"), ("Rami Saleh", "حارة الجامع", ""),
+    ("خديجة العمر", "الميدان التحتاني", ""), ("محمود القباني", "باب مصلى", ""),
+]
+LETTER = {
+    "drafted_by": "salma@civicvoice.example", "approver": "omar@civicvoice.example", "language": "ar",
+    "recipient_title": "السيد رئيس المجلس", "show_hijri": True,  # the salutation adds «المحترم»
+}
 
 COUNCIL = {
     "name": "مجلس مدينة دمشق", "jurisdiction": "محافظة دمشق", "contact_email": "diwan@damascus-council.example",
@@ -95,7 +118,9 @@ def load() -> int:
             communities.link_councils(admin, community, [council])
             created += 1
         for email in spec["committee"]:
-            if communities.membership(community, people[email]) is None:
+            member = communities.membership(community, people[email])
+            if member is None or member.status != "active" or member.role != "committee":
+                # Also promotes a member of a demo loaded before they were on the committee.
                 communities.appoint_first_committee(admin, community, people[email])
                 created += 1
         for email in spec["members"]:
@@ -108,6 +133,7 @@ def load() -> int:
         created += _demand(people, council, *spec)
     created += _deliberation(people)
     created += _vote(people)
+    created += _letter(people, council)
     return created
 
 
@@ -189,3 +215,67 @@ def _demand(people, council, slug, author_email, title, summary, category, statu
             if communities.is_active_member(community, person):
                 signatures.sign(person, proposal, "public" if person.locale == "ar" else "letter_only")
     return 1
+
+
+def _letter(people, council) -> int:
+    """The adopted clinic demand of al-midan and its draft letter, drafted by Salma, not approved.
+
+    Approving renders the PDF (WeasyPrint); the demo stops before, so it loads on a machine without Pango, and
+    Omar, the other committee member, can try the four-eyes approval.
+    """
+    from .letters import services as letters
+    from .proposals.models import Proposal
+
+    community = communities.by_slug(ADOPTED["community"])
+    proposal = db.session.scalar(select(Proposal).where(Proposal.community_id == community.id,
+                                                        Proposal.title == ADOPTED["title"]))
+    created = 0
+    if proposal is None:
+        proposal = _adopted(people, council, community)
+        created += 1
+    if proposal.status == "adopted" and letters.of(proposal) is None:
+        drafter = people[LETTER["drafted_by"]]
+        letter = letters.create(drafter, proposal, LETTER["language"])
+        letters.edit(drafter, letter, recipient_title=LETTER["recipient_title"], show_hijri=LETTER["show_hijri"])
+        created += 1
+    return created
+
+
+def _adopted(people, council, community):
+    """Drafted by Layla (verified in person), published by the committee, signed online and on paper, adopted by a
+    vote closed early."""
+    import io
+    from datetime import date, timedelta
+
+    from PIL import Image
+
+    from .database import utcnow
+    from .proposals import attachments
+    from .proposals import services as proposals
+    from .signatures import services as signatures
+    from .voting import services as voting
+
+    author, chair = people[ADOPTED["author"]], communities.committee(community)[0].user
+    if author.verified_in_person_at is None:  # Salma met Layla at the centre: one signer verified in person
+        communities.verify_in_person(chair, community, author)
+    fields = {name: ADOPTED[name] for name in ("title", "summary", "category", "body", "place", "resolution")}
+    proposal = proposals.create_draft(author, community, council_id=council.id, latitude=None, longitude=None,
+                                      **fields)
+    proposals.submit(author, proposal)
+    proposals.publish(chair, proposal)
+    for person in people.values():
+        if communities.is_active_member(community, person):
+            signatures.sign(person, proposal, "public" if person.locale == "ar" else "letter_only")
+    sheet = io.BytesIO()
+    Image.new("RGB", (60, 80), "white").save(sheet, "PNG")
+    [scan] = attachments.prepare([(sheet.getvalue(), "sheet.png")])
+    signatures.record_paper_batch(chair, proposal, centre=community.centres[0], collected_on=date.today(), scan=scan,
+                                  rows=ADOPTED_PAPER)
+    proposals.set_goal(chair, proposal, proposal.signature_count)
+    db.session.refresh(proposal)
+    poll = voting.open_adoption_vote(chair, proposal, closes_at=utcnow() + timedelta(days=7))
+    for voter in voting.electors(poll):
+        voting.cast(voter, poll, "yes" if voter.locale == "ar" else "abstain")
+    voting.close(chair, poll, "صوّت جميع الأعضاء قبل الموعد.")
+    db.session.refresh(proposal)
+    return proposal

@@ -116,12 +116,22 @@ def bdi(value) -> Markup:
     return Markup("<bdi>%s</bdi>") % value
 
 
+def ltr(value) -> Markup:
+    """A reference, code, address or number inside a translated sentence: isolated and kept left to right."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % value
+
+
+def ltr_text(value) -> str:
+    """The plain-text twin of `ltr` (flash messages, mail): Unicode isolates keep a code or address in order."""
+    return f"\u2066{value}\u2069"
+
+
 def init_app(app) -> None:
     from .extensions import babel
 
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.filters.update(
-        number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi,
+        number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi, ltr=ltr,
         percent=format_percent,
     )
     app.jinja_env.globals.update(text_direction=direction, current_language=language, sep=separator)

@@ -449,7 +449,8 @@ def can_send_letter(user, letter) -> bool:
 
 
 def can_download_discussion_draft(user, proposal) -> bool:
-    """The authors (and the committee) print what the letter would say, to discuss it: never a sent letter."""
+    """The authors (and the committee) print what the letter would say today, to discuss it (a draft that is never
+    sent, with no reference or verification code)."""
     return bool(proposal_roles(user, proposal) & {"author", "committee"})
 
 

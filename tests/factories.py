@@ -348,3 +348,46 @@ def make_priority_ballot(community=None, proposals=None, *, method="ranked", sec
                                        closes_at=utcnow() + timedelta(days=days), secret=secret)
     db.session.commit()
     return poll
+
+
+# Letters ------------------------------------------------------------------------------------------
+
+def make_adopted(community=None, *, council=None, signers=0, letter_only=0, paper=(), verified_in_person=0,
+                 **fields):
+    """An adopted demand addressed to `council` (a new one, with a contact address, by default).
+
+    Before the adoption `signers` members sign it online (the first `letter_only` of them asking to appear only in
+    the letter, the first `verified_in_person` of them verified in person by the committee) and `paper` rows are
+    entered on one sheet; then it goes to a vote and is adopted (through the state table, without a poll: see
+    make_vote for a real vote).
+    """
+    community = community or make_community()
+    council = council or make_council(contact_email=f"council{next(_seq)}@example.org",
+                                      postal_address="دمشق، ساحة المحافظة")
+    proposal = make_proposal(community, status="open", council=council, **fields)
+    for n in range(signers):
+        user = make_user()
+        make_signature(proposal, user, visibility="letter_only" if n < letter_only else "public")
+        if n < verified_in_person:
+            communities.verify_in_person(committee_member(community), community, user)
+            db.session.commit()
+    if paper:
+        make_paper_batch(proposal, rows=paper)
+    advance_proposal(proposal, "open_vote")
+    advance_proposal(proposal, "adopt")
+    return proposal
+
+
+def make_letter(proposal=None, *, drafter=None, approver=None, approve=False, language="ar"):
+    """The letter of an adopted demand (make_adopted() by default), drafted by a committee member; approved by
+    another one (`approver`, a new committee member by default) when approve=True or an approver is given."""
+    from civicvoice.letters import services as letters
+
+    proposal = proposal or make_adopted()
+    drafter = drafter or committee_member(proposal.community)
+    letter = letters.create(drafter, proposal, language)
+    db.session.commit()
+    if approve or approver is not None:
+        letters.approve(approver or make_committee(proposal.community), letter)
+        db.session.commit()
+    return letter

@@ -172,8 +172,13 @@ def test_stylesheet_uses_logical_properties_only():
 def test_the_layout_takes_lang_and_dir_from_the_locale():
     base = (ROOT / "civicvoice/templates/base.html").read_text()
     assert '<html lang="{{ current_language() }}" dir="{{ text_direction() }}">' in base
+    # The letter's standalone documents (PDF and print) are in the letter's language, not the reader's.
+    letter_tag = """<html lang="{{ lang }}" dir="{{ 'rtl' if lang == 'ar' else 'ltr' }}">"""
+    assert letter_tag in (ROOT / "civicvoice/templates/letters/document.html").read_text()
     for template in (ROOT / "civicvoice/templates").rglob("*.html"):
-        assert "<html" not in template.read_text() or template.name == "base.html", template
+        text = template.read_text()
+        assert "<html" not in text or template.name == "base.html" or (
+            template.parent.name == "letters" and text.count("<html") == 1 and letter_tag in text), template
 
 
 def test_a_language_left_by_the_previous_person_does_not_change_the_next_account(client, db):

@@ -4,7 +4,8 @@ Community and council predicates are asked about the community `C` / council `K`
 about its demand `P` (of `C`, addressed to `K`), put in each state the matrix lists. Argument and amendment
 predicates are asked about one of P's arguments or amendments, P being in a state: the case "open:question" is
 P open and its question (see `world`). Meeting predicates are asked about one of C's meetings, named by the case;
-vote predicates about one of C's votes, named by the case (see POLLS).
+vote predicates about one of C's votes, named by the case (see POLLS); letter predicates about the letter of one
+of C's adopted demands (addressed to `K`), named by the case (see LETTERS).
 """
 import inspect
 from datetime import timedelta
@@ -17,11 +18,13 @@ from civicvoice.communities import services as communities
 from civicvoice.database import utcnow
 from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
+from civicvoice.letters import services as letters
 from civicvoice.meetings import services as meetings
 from civicvoice.proposals import states
 from civicvoice.voting import services as voting
-from tests.factories import (link_council, make_admin, make_coauthor, make_committee, make_community, make_council,
-                             make_meeting, make_member, make_pending, make_proposal, make_staff, make_user)
+from tests.factories import (link_council, make_adopted, make_admin, make_coauthor, make_committee, make_community,
+                             make_council, make_letter, make_meeting, make_member, make_pending, make_proposal,
+                             make_staff, make_user)
 
 ROLES = ["anonymous", "unverified", "resident", "pending", "member", "author", "coauthor", "invited", "committee",
          "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin", "deleted"]
@@ -57,6 +60,12 @@ MEETINGS = ("upcoming", "started", "ended", "cancelled")
 # while the proxy "author" gave "coauthor" was still unused.
 POLLS = ("open", "voted", "secret", "verified_only", "closed")
 OPEN_POLLS = set(POLLS) - {"closed"}
+# Letters of three more adopted demands of C addressed to K: "draft", drafted by "committee" (who may not approve
+# it: four eyes); "draft_by_other", drafted by another committee member of C; "approved", approved by "committee";
+# "sent", delivered by hand to K (K's staff see it from then on); "reedited", approved, then changed by "committee"
+# (a new version, drafted by them, to approve again).
+LETTERS = ("draft", "draft_by_other", "approved", "sent", "reedited")
+UNSENT_LETTERS = set(LETTERS) - {"sent"}
 
 # predicate -> roles that may (on the community `C` / council `K` of the fixture)
 MATRIX = {
@@ -161,12 +170,23 @@ MATRIX = {
     "can_record_assisted_ballot": {case: REVIEWERS if case in OPEN_POLLS else NOBODY for case in POLLS},
     "can_close_poll": {case: REVIEWERS if case in OPEN_POLLS else NOBODY for case in POLLS},
     "can_view_poll_votes": {case: NOBODY if case == "secret" else ACTIVE_MEMBERS | {"admin"} for case in POLLS},
+    # Letters: the committee (and site admins) draft the letter of an adopted demand (P has none), edit it until
+    # it is sent, approve what someone else drafted, send what is approved; K's staff read it once sent to K.
+    "can_draft_letter": {case: REVIEWERS if case == "adopted" else NOBODY for case in ALL_CASES},
+    "can_view_letter": {case: REVIEWERS | ({"council_viewer", "council_responder"} if case == "sent" else NOBODY)
+                        for case in LETTERS},
+    "can_edit_letter": {case: REVIEWERS if case in UNSENT_LETTERS else NOBODY for case in LETTERS},
+    "can_approve_letter": {"draft": {"admin"}, "draft_by_other": REVIEWERS, "approved": NOBODY, "sent": NOBODY,
+                           "reedited": {"admin"}},
+    "can_send_letter": {case: REVIEWERS if case == "approved" else NOBODY for case in LETTERS},
+    # The authors' discussion draft of the letter: the authors and the committee, whatever the state of P.
+    "can_download_discussion_draft": {case: AUTHORS | REVIEWERS for case in ALL_CASES},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
 
 @pytest.fixture
-def world(app, db):
+def world(app, db, monkeypatch):
     community, other = make_community(is_open=False), make_community()
     council, other_council = make_council(), make_council()
     link_council(community, council)
@@ -193,7 +213,9 @@ def world(app, db):
     }
     db.session.commit()
     world = {"users": users, "community": community, "council": council, "proposal": proposal}
-    return world | _deliberation(app, db, world) | _voting(db, world)
+    # Approving a letter renders its PDF: the predicates never read it, so a stand-in keeps the matrix quick.
+    monkeypatch.setattr(letters.document, "pdf", lambda *args, **kwargs: (b"%PDF-1.7 stand-in", 1))
+    return world | _deliberation(app, db, world) | _voting(db, world) | _letters(db, world)
 
 
 def _deliberation(app, db, world) -> dict:
@@ -245,6 +267,26 @@ def _voting(db, world) -> dict:
     return {"poll": polls}
 
 
+def _letters(db, world) -> dict:
+    """The letters of three more adopted demands of C addressed to K, each in the state its name says (LETTERS)."""
+    users, community, council = world["users"], world["community"], world["council"]
+    chair, other_chair = users["committee"], make_committee(community)
+
+    def adopted():
+        return make_adopted(community, council=council, author=users["member"])
+
+    drafted = {"draft": make_letter(adopted(), drafter=chair),
+               "draft_by_other": make_letter(adopted(), drafter=other_chair)}
+    drafted |= {name: make_letter(adopted(), drafter=other_chair, approver=chair)
+                for name in ("approved", "sent", "reedited")}
+    letters.record_hand_delivery(chair, drafted["sent"], delivered_on=letters.local_today(community),
+                                 delivered_by="سعاد", registry_number="1234")
+    letters.edit(chair, drafted["reedited"], subject="موضوع معدّل")
+    db.session.commit()
+    assert [drafted[name].status for name in LETTERS] == ["draft", "draft", "approved", "sent", "draft"]
+    return {"letter": drafted}
+
+
 def _put(proposal, case):
     """Put the demand in the state `case` names (directly: the predicates read only the demand's fields)."""
     status = case.split(":")[0]
@@ -271,7 +313,7 @@ def _call(name, user, world, case=None):
         state, _, which = case.partition(":")
         _put(world["proposal"], state)
         return predicate(user, world[subject][which or ON_THE_DEMAND[subject]])
-    if subject in ("meeting", "poll"):  # its name
+    if subject in ("meeting", "poll", "letter"):  # its name
         return predicate(user, world[subject][case])
     target = world["council"] if "council" in name else world["community"]
     return predicate(user, target)

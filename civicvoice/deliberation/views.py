@@ -9,6 +9,7 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post, render
+from ..i18n import format_number
 from ..proposals import diff
 from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
@@ -272,7 +273,7 @@ def accept_amendment(amendment_id):
     permissions.require(permissions.can_decide_amendment(current_user, item))
     rev = amendments.accept(current_user, item)
     db.session.commit()
-    flash(_("The amendment is accepted: it is revision %(n)s of the demand.", n=rev.number), "success")
+    flash(_("The amendment is accepted: it is revision %(n)s of the demand.", n=format_number(rev.number)), "success")
     return see_other(_here(item))
 
 

@@ -10,15 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import activity
-from ..communities.models import Membership
+from ..communities.models import Community, Membership
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed
 from ..extensions import db
+from ..i18n import force_locale
 from ..proposals import attachments
 from ..proposals import services as proposals
 from ..proposals.models import Proposal
 from ..signatures.models import Signature
-from . import document, pdf
+from . import document
 from .models import Letter, LetterVersion
 
 EDITABLE_FIELDS = ("language", "letter_date", "show_hijri", "recipient_name", "recipient_title", "recipient_address",
@@ -38,12 +39,21 @@ def local_today(community) -> date:
     return utcnow().astimezone(ZoneInfo(community.timezone)).date()
 
 
-def committee_signatories(community) -> list[dict]:
-    """The committee's members, as the draft proposes them to sign."""
+def _committee(community) -> list:
+    return [m.user for m in db.session.scalars(
+        select(Membership).where(Membership.community_id == community.id, Membership.role == "committee",
+                                 Membership.status == "active"))]
+
+
+def committee_signatories(community, language: str = "ar") -> list[dict]:
+    """The committee's members, as the draft proposes them to sign; their role in the letter's (first) language,
+    not in that of the member who drafts it."""
     members = db.session.scalars(
         select(Membership).where(Membership.community_id == community.id, Membership.role == "committee",
                                  Membership.status == "active").order_by(Membership.id))
-    return [{"name": m.user.known_name, "role": _("Member of the community committee")} for m in members]
+    with force_locale("en" if language == "en" else "ar"):
+        role = _("Member of the community committee")
+    return [{"name": m.user.known_name, "role": role} for m in members]
 
 
 def evidence(proposal: Proposal) -> dict:
@@ -79,7 +89,7 @@ def default_content(proposal: Proposal, language: str = "ar") -> dict:
         "body": "\n\n".join(part for part in (proposal.summary.strip(), proposal.body.strip()) if part),
         "place": proposal.place,
         "resolution": proposal.resolution,
-        "signatories": committee_signatories(proposal.community),
+        "signatories": committee_signatories(proposal.community, language),
         "evidence": evidence(proposal),
     }
 
@@ -113,8 +123,10 @@ def _check(fields: dict) -> None:
 def create(actor, proposal: Proposal, language: str = "ar") -> Letter:
     """The committee's draft letter of an adopted demand, with the next reference of its community for the year.
 
-    Two committee members creating letters at once both read the same highest sequence: the unique constraint
-    refuses the second insert, which retries with the next number (a savepoint keeps the rest of the work).
+    Two committee members creating letters at once would both read the same highest sequence: the community's row
+    is locked first (PostgreSQL; SQLite's write lock does the same), so they number one after the other. Should two
+    inserts still collide, the unique constraint refuses the second, which retries with the next number (a
+    savepoint keeps the rest of the work).
     """
     if proposal.status != "adopted":
         raise Conflict(_("Only a demand the community adopted gets a formal letter."))
@@ -122,6 +134,10 @@ def create(actor, proposal: Proposal, language: str = "ar") -> Letter:
         raise InvalidInput(_("Choose the council this demand is addressed to before writing its letter."))
     content = default_content(proposal, language)
     year = content["letter_date"].year
+    # Without the lock, each of n creators at once needs up to n attempts (one wins per round) and the last ones
+    # ran out of them. FOR NO KEY UPDATE leaves rows that merely refer to the community (events) unblocked.
+    db.session.execute(select(Community.id).where(Community.id == proposal.community_id)
+                       .with_for_update(key_share=True))
     for _attempt in range(REFERENCE_ATTEMPTS):
         if of(proposal) is not None:
             raise Conflict(_("This demand already has a letter."))
@@ -138,8 +154,9 @@ def create(actor, proposal: Proposal, language: str = "ar") -> Letter:
         db.session.add(LetterVersion(letter_id=letter.id, number=1, drafted_by_id=actor.id, **content))
         db.session.flush()
         db.session.refresh(letter)
-        activity.record(actor, "proposal.letter_drafted", proposal, proposal.community, title=proposal.title,
-                        reference=letter.reference)
+        event = activity.record(actor, "proposal.letter_drafted", proposal, proposal.community, title=proposal.title,
+                                reference=letter.reference)
+        activity.notify(event, _committee(proposal.community))  # someone else has to approve it
         return letter
     raise Conflict(_("Many letters were being numbered at once. Please try again."))
 
@@ -212,7 +229,7 @@ def approve(actor, letter: Letter) -> LetterVersion:
     if version.drafted_by_id == actor.id:
         raise NotAllowed(_("Another committee member must approve the letter: not the one who drafted it."))
     version.verification_code = new_code()
-    data, pages = pdf.render(document.html(letter, version))
+    data, pages = document.pdf(letter, version)
     version.pdf_key = attachments.store(data)
     version.pdf_sha256 = hashlib.sha256(data).hexdigest()
     version.pdf_pages, version.pdf_size = pages, len(data)
@@ -220,8 +237,9 @@ def approve(actor, letter: Letter) -> LetterVersion:
     version.approved_at = utcnow()
     letter.status = "approved"
     db.session.flush()
-    activity.record(actor, "proposal.letter_approved", letter.proposal, letter.community,
-                    title=letter.proposal.title, reference=letter.reference, version=version.number)
+    event = activity.record(actor, "proposal.letter_approved", letter.proposal, letter.community,
+                            title=letter.proposal.title, reference=letter.reference, version=version.number)
+    activity.notify(event, _committee(letter.community))
     return version
 
 

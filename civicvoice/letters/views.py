@@ -9,10 +9,11 @@ from ..database import write_transaction
 from ..errors import InvalidInput
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import format_number, ltr_text
 from ..proposals import attachments
 from ..proposals.access import visible_proposal
 from ..redirects import see_other
-from . import document, pdf, services
+from . import document, services
 from .forms import (CreateLetterForm, HandDeliveryForm, LetterForm, VerifyCodeForm, VerifyFileForm,
                     signatories_text)
 from .models import LANGUAGE_LABELS, STATUS_LABELS, Letter, LetterVersion
@@ -85,7 +86,7 @@ def create(proposal_id):
     letter = services.create(current_user, proposal, form.language.data)
     db.session.commit()
     flash(_("The draft letter %(reference)s is ready: check it, then ask another committee member to approve it.",
-            reference=letter.reference), "success")
+            reference=ltr_text(letter.reference)), "success")
     return see_other(url_for(".edit", proposal_id=proposal.id))
 
 
@@ -104,7 +105,7 @@ def edit(proposal_id):
         saved = services.edit(current_user, letter, **form.values())
         db.session.commit()
         if saved.number != version.number:
-            flash(_("Saved as version %(n)s: it needs approval again.", n=saved.number), "success")
+            flash(_("Saved as version %(n)s: it needs approval again.", n=format_number(saved.number)), "success")
         elif was_approved:
             flash(_("Nothing changed."), "info")
         else:
@@ -125,7 +126,7 @@ def refresh_counts(proposal_id):
     before = letter.current.number
     version = services.refresh_evidence(current_user, letter)
     db.session.commit()
-    flash(_("The counts are up to date (version %(n)s).", n=version.number) if version.number != before
+    flash(_("The counts are up to date (version %(n)s).", n=format_number(version.number)) if version.number != before
           else _("The counts are up to date."), "success")
     return see_other(_here(letter))
 
@@ -139,8 +140,8 @@ def approve(proposal_id):
     ActionForm().validate_on_submit() or abort(400)
     version = services.approve(current_user, letter)
     db.session.commit()
-    flash(_("Version %(n)s is approved and frozen. Verification code: %(code)s.", n=version.number,
-            code=version.verification_code), "success")
+    flash(_("Version %(n)s is approved and frozen. Verification code: %(code)s.", n=format_number(version.number),
+            code=ltr_text(version.verification_code)), "success")
     return see_other(_here(letter))
 
 
@@ -154,7 +155,7 @@ def send_email(proposal_id):
     services.send_by_email(current_user, letter)
     db.session.commit()
     flash(_("The letter is emailed to %(address)s. The council's response time starts today; the co-signers are told.",
-            address=letter.sent_to), "success")
+            address=ltr_text(letter.sent_to)), "success")
     return see_other(_here(letter))
 
 
@@ -194,7 +195,8 @@ def receipt(proposal_id):
     if not letter.receipt_key:
         abort(404)
     response = send_file(attachments.path_for(letter.receipt_key), mimetype=letter.receipt_type,
-                         download_name=f"{letter.reference.replace('/', '-')}-receipt", max_age=0)
+                         download_name=f"{letter.reference.replace('/', '-')}-receipt."
+                                       f"{attachments.EXTENSIONS.get(letter.receipt_type, 'bin')}", max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -210,7 +212,7 @@ def download(proposal_id):
     if issued is not None:
         return _pdf_response(services.issued_pdf(issued), _file_name(letter, letter.proposal))
     preview = _preview(letter)
-    data, _pages = pdf.render(document.html(letter, preview, draft=True))
+    data, _pages = document.pdf(letter, preview, draft=True)
     return _pdf_response(data, _file_name(letter, letter.proposal, "-draft"))
 
 
@@ -254,7 +256,7 @@ def discussion_pdf(proposal_id):
     proposal = visible_proposal(proposal_id)
     permissions.require(permissions.can_download_discussion_draft(current_user, proposal))
     content = services.discussion_draft(proposal, _language_arg("ar"))
-    data, _pages = pdf.render(document.html(None, content, draft=True, proposal=proposal))
+    data, _pages = document.pdf(None, content, draft=True, proposal=proposal)
     return _pdf_response(data, _file_name(None, proposal))
 
 

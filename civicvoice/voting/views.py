@@ -15,7 +15,7 @@ from ..database import utcnow, write_transaction
 from ..errors import Conflict, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
-from ..i18n import direction
+from ..i18n import direction, ltr_text
 from ..proposals.access import visible_proposal
 from ..redirects import see_other
 from ..signatures.export import cell
@@ -167,7 +167,7 @@ def show(poll_id):
 
 def _receipt_message(ballot) -> str:
     return _("Your vote is counted. Your receipt code is %(code)s: note it to check your ballot in the results.",
-             code=ballot.receipt)
+             code=ltr_text(ballot.receipt))
 
 
 def _refuse_clearly(poll: Poll) -> None:
@@ -274,7 +274,7 @@ def assisted(poll_id):
         ballot = services.record_assisted(current_user, poll, voter, answer)
         db.session.commit()
         flash(_("The ballot of %(name)s is counted. Give them their receipt code: %(code)s",
-                name=voter.known_name, code=ballot.receipt), "success")
+                name=voter.known_name, code=ltr_text(ballot.receipt)), "success")
         return see_other(url_for(".assisted", poll_id=poll.id))
     return render_template("voting/assisted.html", poll=poll, voter_form=voter_form, form=form,
                            labels=_labels(poll))

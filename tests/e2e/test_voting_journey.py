@@ -464,8 +464,9 @@ def test_ranked_priority_ballot_gives_the_schulze_order(live_server, new_page, t
     form.locator("#title").fill(PRIORITY)
     form.locator("#description").fill("رتّبوا المطالب: 1 هو الأهم. يمكنكم ترك ما لا تريدون ترتيبه.")
     expect(form.locator("input[name=method][value=ranked]")).to_be_checked()  # the default
-    # The open demands of al-midan are offered (the demo's roof demand too); the three are ticked.
-    expect(form.locator("input[name=options]")).to_have_count(4)
+    # The open and adopted demands of al-midan are offered (the demo's roof and clinic demands too); the three are
+    # ticked.
+    expect(form.locator("input[name=options]")).to_have_count(5)
     for pid in ids.values():
         form.locator(f"input[name=options][value='{pid}']").check()
     click_and_load(salma, form.locator("button[type=submit]"))

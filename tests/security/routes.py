@@ -5,8 +5,10 @@ A new route fails the suites that enumerate the map until it is added here, so e
 import io
 import itertools
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 from types import SimpleNamespace
+from unittest import mock
 
 from PIL import Image
 
@@ -20,6 +22,8 @@ from civicvoice.database import utcnow
 from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
 from civicvoice.extensions import db
+from civicvoice.letters import pdf as letter_pdf
+from civicvoice.letters import services as letters
 from civicvoice.meetings import services as meetings
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
@@ -62,6 +66,12 @@ def build_world():
     nor given a proxy; `proxy_poll_id`, an open priority ballot in which the admin gave their proxy to
     `second`; `closed_poll_id`, a ranked priority ballot the member voted in, closed early. `vote_ready` is an
     open demand whose signature goal is reached, with no vote yet.
+
+    Letters of `alpha` (the council has a contact address): `letter_ready`, an adopted demand with no letter yet;
+    `letter_draft`, whose letter `second` drafted (the admin may approve it) and whose counts are out of date;
+    `letter_approved`, whose letter `second` drafted and the admin approved (ready to send); `letter_sent`, whose
+    letter has two approved versions (the first replaced) and was delivered by hand with a photo of the receipt
+    (`letter_code` the code of its current version).
     """
     admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
     alpha = make_community(slug="alpha", is_open=False)
@@ -71,7 +81,7 @@ def build_world():
     pending = make_pending(alpha)
     beta = make_community(slug="beta")
     centre = make_centre(alpha)
-    council = make_council()
+    council = make_council(contact_email="council@example.org")
     staffer = make_staff(council, role="responder")
     unverified = make_user(verified=False)
     link_councils(None, alpha, [council])
@@ -82,7 +92,8 @@ def build_world():
     debate = _deliberation(admin, member, second, demands["published"], demands["mine_open"])
     meets = _meetings(admin, alpha, centre, demands["published"])
     votes = _votes(admin, alpha, member, second, demands["published"], demands["kept"], council)
-    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes,
+    written = _letters(admin, alpha, council, second, member)
+    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes, **written,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified,
         request_id=membership(alpha, pending).id, staff_id=staff_membership(staffer).id,
@@ -232,6 +243,62 @@ def _votes(admin, community, member, second, published, kept, council) -> dict:
             "proxy_poll_id": proxy_poll.id, "closed_poll_id": closed.id}
 
 
+# A stand-in for the issued PDF of the world's letters: WeasyPrint takes a third of a second per letter, and the
+# world is built for every test of the suite (tests/letters reads real PDFs back).
+STAND_IN_PDF = b"%PDF-1.4\n% a stand-in for a rendered letter\n%%EOF\n"
+
+
+@contextmanager
+def quick_pdfs():
+    with mock.patch.object(letter_pdf, "render", lambda html: (STAND_IN_PDF, 1)):
+        yield
+
+
+def _adopted(admin, community, council, member, title):
+    demand = proposals.create_draft(member, community, **demand_fields(council, title=title))
+    proposals.submit(member, demand)
+    proposals.publish(admin, demand)
+    proposals._move(admin, demand, "open_vote")  # through the table, as factories.advance_proposal does
+    proposals._move(admin, demand, "adopt")
+    db.session.flush()
+    return demand
+
+
+def _letters(admin, community, council, second, member) -> dict:
+    ready = _adopted(admin, community, council, member, "مقاعد في الساحة")
+    drafted = _adopted(admin, community, council, member, "رصيف للمشاة")
+    approved = _adopted(admin, community, council, member, "إشارة مرور")
+    sent = _adopted(admin, community, council, member, "مكتبة للحي")
+    with quick_pdfs():
+        draft_letter = letters.create(second, drafted, "ar")
+        draft_letter.current.evidence = {**draft_letter.current.evidence, "total": 99}  # counts out of date
+        letters.approve(admin, letters.create(second, approved, "ar_en"))
+        sent_letter = letters.create(second, sent, "en")
+        letters.approve(admin, sent_letter)
+        letters.edit(admin, sent_letter, subject="طلب مكتبة للحي")
+        version = letters.approve(second, sent_letter)
+        letters.record_hand_delivery(admin, sent_letter, delivered_on=letters.local_today(community),
+                                     delivered_by="سلمى", registry_number="IN-2026/17",
+                                     receipt=(png_bytes(), "receipt.png"))
+    db.session.commit()
+    return {"letter_ready": ready, "letter_draft": drafted, "letter_approved": approved, "letter_sent": sent,
+            "letter_code": version.verification_code}
+
+
+def letter_form(council, **fields) -> dict:
+    """Every field of the letter's edit form, as a browser posts it."""
+    return {"language": "ar", "letter_date": date.today().isoformat(), "recipient_name": council.name,
+            "recipient_title": "رئيس المجلس", "recipient_address": "ساحة المحافظة", "subject": "رصيف آمن للمشاة",
+            "body": "## الطلب\nرصيف على طول الشارع.", "place": "الشارع العام", "resolution": "رصيف مكتمل.",
+            "signatories": "سلمى | عضو اللجنة\nيوسف | عضو اللجنة", **fields}
+
+
+def delivery_form(**fields) -> dict:
+    """A hand delivery as the committee's browser posts it (multipart, with a fresh PNG of the receipt)."""
+    return {"delivered_on": date.today().isoformat(), "delivered_by": "سلمى", "registry_number": "IN-2026/18",
+            "receipt": (io.BytesIO(png_bytes()), "receipt.png"), **fields}
+
+
 def vote_settings(**fields) -> dict:
     return {"closes_in_days": "7", "quorum_percent": "20", "majority": "simple", **fields}
 
@@ -327,6 +394,16 @@ GET_CASES = {
     "voting.ballots_csv": lambda w: {"poll_id": w.closed_poll_id},
     "voting.ballot_list": lambda w: {"poll_id": w.closed_poll_id},
     "voting.voters": lambda w: {"poll_id": w.poll_id},
+    "letters.show": lambda w: {"proposal_id": w.letter_approved.id},
+    "letters.edit": lambda w: {"proposal_id": w.letter_draft.id},
+    "letters.receipt": lambda w: {"proposal_id": w.letter_sent.id},
+    "letters.download": lambda w: {"proposal_id": w.letter_sent.id},
+    "letters.version_pdf": lambda w: {"proposal_id": w.letter_sent.id, "number": 1},
+    "letters.printable": lambda w: {"proposal_id": w.letter_sent.id},
+    "letters.discussion_pdf": lambda w: {"proposal_id": w.letter_ready.id},
+    "letters.discussion": lambda w: {"proposal_id": w.letter_ready.id},
+    "letters.verify_form": lambda w: {},
+    "letters.verify": lambda w: {"code": w.letter_code},
 }
 
 # POST rules: endpoint -> (URL values, a form that succeeds for the signed-in admin of build_world). ----
@@ -432,10 +509,20 @@ POST_CASES = {
     "voting.revoke_proxy": lambda w: ({"poll_id": w.proxy_poll_id}, {}),
     "voting.assisted": lambda w: ({"poll_id": w.poll_id}, {"voter_id": str(w.walkin.id), "choice": "abstain"}),
     "voting.close": lambda w: ({"poll_id": w.poll_id}, {"reason": "اجتمع المجلس قبل الموعد."}),
+    "letters.create": lambda w: ({"proposal_id": w.letter_ready.id}, {"language": "ar_en"}),
+    "letters.edit": lambda w: ({"proposal_id": w.letter_draft.id}, letter_form(w.council)),
+    "letters.refresh_counts": lambda w: ({"proposal_id": w.letter_draft.id}, {}),
+    "letters.approve": lambda w: ({"proposal_id": w.letter_draft.id}, {}),
+    "letters.send_email": lambda w: ({"proposal_id": w.letter_approved.id}, {}),
+    "letters.deliver": lambda w: ({"proposal_id": w.letter_approved.id}, delivery_form()),
+    "letters.verify": lambda w: ({"code": w.letter_code}, {"pdf": (io.BytesIO(STAND_IN_PDF), "letter.pdf")}),
 }
 
 # POST routes whose success changes the session only, never a row.
 SESSION_ONLY = {"accounts.login", "accounts.logout"}
+# POST routes that only answer (checking an uploaded PDF against the issued letter's hash): success is a 200 page
+# and no row changes, but the form still carries the token (a cross-site upload must not be answered either).
+ANSWER_ONLY = {"letters.verify"}
 # POST routes for visitors without an account: a signed-in person is only sent on, so they are posted
 # signed out.
 VISITORS_ONLY = {"signatures.register_and_sign"}

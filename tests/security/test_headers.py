@@ -24,11 +24,13 @@ def _csp(response) -> dict[str, list[str]]:
 @pytest.fixture
 def html_responses(app, client, login_as, world):
     """[(label, response)] for every HTML response the site gives to these requests."""
-    # The calendar file and the ballots CSV are not pages (tests/meetings/test_views.py and
-    # tests/voting/test_views.py check their type and content).
+    # The calendar file, the ballots CSV, the letters' PDFs and the photo of a delivery receipt are not pages
+    # (tests/meetings/test_views.py, tests/voting/test_views.py and tests/letters/test_views.py check their type,
+    # content and headers).
     urls = [build(app, endpoint, {**GET_CASES[endpoint](world), **fixed})
             for endpoint, _rule, fixed in rules("GET")
-            if endpoint not in ("static", "meetings.calendar", "voting.ballots_csv")]
+            if endpoint not in ("static", "meetings.calendar", "voting.ballots_csv", "letters.download",
+                                "letters.version_pdf", "letters.discussion_pdf", "letters.receipt")]
     collected = []
 
     def visit(label, response):
