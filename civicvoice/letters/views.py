@@ -44,9 +44,9 @@ def _file_name(letter: Letter | None, proposal, suffix: str = "") -> str:
     return f"{stem}{suffix}.pdf"
 
 
-def _pdf_response(data: bytes, filename: str, inline: bool = False) -> Response:
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=filename,
-                         as_attachment=not inline, max_age=0)
+def _pdf_response(data: bytes, filename: str) -> Response:
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=filename, as_attachment=True,
+                         max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
