@@ -82,7 +82,9 @@ def format_number(value) -> str:
 
 def format_percent(share) -> str:
     """A share (0.25) as the locale writes a percentage (25%, ٢٥٪)."""
-    return localise_digits(babel_numbers.format_percent(share, locale=_babel_locale(), numbering_system="default"))
+    text = babel_numbers.format_percent(share, locale=_babel_locale(), numbering_system="default")
+    # With Arabic-Indic digits goes the Arabic percent sign, as browsers (ICU) write it: ٢٥٪, not ٢٥%.
+    return localise_digits(text).replace("%", "\u066a") if _native_digits() else text
 
 
 def format_date(value, tz: str | None = None) -> str:

@@ -130,6 +130,15 @@ def test_arabic_numbers_use_arabic_indic_digits(app):
         assert i18n.format_number(1234567.5) == "1,234,567.5"
 
 
+def test_percentages_take_the_arabic_percent_sign_with_arabic_indic_digits(app):
+    with app.test_request_context(), force_locale("ar"):
+        assert i18n.format_percent(0.25) == "\u0662\u0665\u066a"  # ٢٥٪, as browsers write it
+        with i18n.fixed_digits(False):  # a reader who chose Latin digits
+            assert i18n.format_percent(0.25) == "25%"
+    with app.test_request_context(), force_locale("en"):
+        assert i18n.format_percent(0.25) == "25%"
+
+
 def test_dates_in_the_community_time_zone(app):
     moment = datetime(2025, 6, 1, 22, 30, tzinfo=timezone.utc)  # already 2 June in Damascus (UTC+3)
     with app.test_request_context(), force_locale("ar"):
