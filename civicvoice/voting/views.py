@@ -217,7 +217,7 @@ def cast_by_proxy(poll_id, grantor_id):
     ballot = services.cast_by_proxy(current_user, poll, proxy.grantor, answer)
     db.session.commit()
     flash(_("The vote of %(name)s is counted. Receipt code: %(code)s", name=proxy.grantor.known_name,
-            code=ballot.receipt), "success")
+            code=ltr_text(ballot.receipt)), "success")
     return see_other(_here(poll))
 
 

@@ -33,7 +33,7 @@ from civicvoice.accounts import services as accounts
 from civicvoice.communities import services as communities
 from civicvoice.council.models import Council
 from civicvoice.extensions import db
-from civicvoice.i18n import format_number
+from civicvoice.i18n import format_number, ltr_text
 from civicvoice.letters import services as letters
 from civicvoice.letters.models import STATUS_LABELS
 from civicvoice.proposals.models import Proposal
@@ -171,7 +171,7 @@ def test_draft_four_eyes_approval_email_and_verification(live_server, new_page, 
     assert reference == f"MDN/{year}/002"
     expect(flash(page)).to_have_text(said(
         live_server, "The draft letter %(reference)s is ready: check it, then ask another committee member to "
-                     "approve it.", reference=reference))
+                     "approve it.", reference=ltr_text(reference)))
     form = page.locator("main form[method=post]:has(#subject)")
     expect(form.locator("#subject")).to_have_value(TITLE)
     expect(form.locator("#recipient_name")).to_have_value(demo.COUNCIL["name"])
@@ -215,7 +215,8 @@ def test_draft_four_eyes_approval_email_and_verification(live_server, new_page, 
         assert (letter.status, issued.number, issued.approved_by_id) == ("approved", 1, omar_id)
     assert CODE.fullmatch(code)
     expect(flash(page)).to_have_text(said(
-        live_server, "Version %(n)s is approved and frozen. Verification code: %(code)s.", n=1, code=code))
+        live_server, "Version %(n)s is approved and frozen. Verification code: %(code)s.", n=1,
+        code=ltr_text(code)))
     expect(page.locator("#letter-status")).to_have_text(said(live_server, STATUS_LABELS["approved"]))
     expect(page.locator(f"main a[href='/verify/{code}']")).to_have_text(code)
 
@@ -236,7 +237,7 @@ def test_draft_four_eyes_approval_email_and_verification(live_server, new_page, 
     expect(page).to_have_url(re.compile(rf"{letter_url}$"))
     expect(flash(page)).to_have_text(said(
         live_server, "The letter is emailed to %(address)s. The council's response time starts today; the "
-                     "co-signers are told.", address=council_email))
+                     "co-signers are told.", address=ltr_text(council_email)))
     expect(page.locator("#letter-status")).to_have_text(said(live_server, STATUS_LABELS["sent"]))
     expect(page.locator(f"main form[action='{letter_url}/send-email']")).to_have_count(0)  # sent once
     page.goto(f"/demands/{proposal_id}")

@@ -461,7 +461,7 @@ def test_the_holder_sees_a_ballot_for_the_grantor_and_casts_it(client, login_as,
     assert action in html
     response = client.post(f"/votes/{poll.id}/proxies/{w.member.id}/ballot", data={"choice": "no"})
     ballot = db.session.scalar(select(Ballot))
-    assert flashes(client, response) == [f"The vote of Member is counted. Receipt code: {ballot.receipt}"]
+    assert flashes(client, response) == [f"The vote of Member is counted. Receipt code: \u2066{ballot.receipt}"]
     participation = db.session.scalar(select(Participation))
     assert (participation.user_id, participation.channel, participation.cast_by_id) == (
         w.member.id, "proxy", w.other.id)
