@@ -4,7 +4,7 @@ Four eyes and sending. Salma opens a demand the community adopted → "Write the
 Arabic → lands on the edit page (filled from the demand and its council), adds the official's title and the Hijri
 date, saves → the letter page says another member must approve it, and offers her no approval → she signs out;
 Omar signs in, opens the letter from the demand and approves it (frozen, verification code) → he downloads the
-PDF from the letter page and emails it to the council → the demand is "sent to the council" → the council's
+PDF from the letter page → Salma signs back in and emails it to the council → the demand is "sent to the council" → the council's
 mail (read back from the outbox's .eml files) carries that very PDF → a visitor types the code on /verify (as
 someone copies it from paper), uploads the downloaded PDF and is told it is the letter as issued; a changed copy
 is refused.
@@ -230,7 +230,10 @@ def test_draft_four_eyes_approval_email_and_verification(live_server, new_page, 
     pdf = downloaded.read_bytes()
     assert pdf.startswith(b"%PDF-") and hashlib.sha256(pdf).hexdigest() == sha256 and pages >= 2  # with the annex
 
-    # He emails it to the council: the demand is sent, its response time starts.
+    # Omar signs out; Salma, who drafted it, emails it to the council: the demand is sent, its response time starts.
+    sign_out(page)
+    sign_in(page, SALMA)
+    page.goto(letter_url)
     send = page.locator(f"main form[action='{letter_url}/send-email'] button[type=submit]")
     expect(send).to_have_text(said(live_server, "Email the letter to the council"))
     click_and_load(page, send)
