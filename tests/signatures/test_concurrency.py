@@ -13,9 +13,6 @@ reconcile() finds nothing to fix.
 import re
 import io
 import random
-import threading
-import traceback
-from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
@@ -32,51 +29,13 @@ from civicvoice.proposals import services as proposals
 from civicvoice.proposals.models import Proposal
 from civicvoice.signatures import services
 from civicvoice.signatures.models import PaperBatch, Signature
+from tests.racing import race
 from tests.factories import committee_member, make_community, make_member, make_proposal, make_user
 
 POOL = {"pool_size": 80, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
 
 
 # Running actions in threads ---------------------------------------------------------------------
-
-@dataclass
-class Race:
-    outcomes: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
-
-    def count(self, outcome) -> int:
-        return self.outcomes.count(outcome)
-
-
-def race(actions) -> Race:
-    """Start every action in its own thread at the same instant; collect outcomes and unexpected errors.
-
-    The barrier is passed before any database access: on SQLite a signing request's transaction takes the
-    write lock at its first statement, so a thread must not hold it while waiting for the others.
-    """
-    barrier = threading.Barrier(len(actions), timeout=60)
-    result = Race()
-    lock = threading.Lock()
-
-    def worker(action):
-        try:
-            barrier.wait()
-            outcome = action()
-        except Exception:  # noqa: BLE001 - any exception is the bug under test
-            with lock:
-                result.errors.append(traceback.format_exc())
-            return
-        with lock:
-            result.outcomes.append(outcome)
-
-    threads = [threading.Thread(target=worker, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    return result
-
 
 def _unit_of_work(app, path):
     """The contexts of one POST to `path` (its own app context, session and connection), without the view."""
