@@ -1,4 +1,5 @@
-"""Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`."""
+"""Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
+`flask council settle-checks`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -11,6 +12,18 @@ demo = AppGroup("demo", help="Demo data.")
 jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
 signatures_cli = AppGroup("signatures", help="Co-signatures.")
 votes_cli = AppGroup("votes", help="Votes and ballots.")
+council_cli = AppGroup("council", help="Councils' answers and residents' checks.")
+
+
+@council_cli.command("settle-checks")
+def settle_checks():
+    """Weigh every "is it really fixed?" check whose 14 days are over; reopen the demands residents contested
+    (run it from cron once a day)."""
+    from .council.responses import settle_due
+
+    reopened = settle_due()
+    db.session.commit()
+    click.echo(f"{reopened} demand(s) reopened.")
 
 
 @signatures_cli.command("reconcile")
@@ -81,5 +94,5 @@ def worker(burst):
 
 
 def init_app(app) -> None:
-    for group in (users, demo, jobs_cli, signatures_cli, votes_cli):
+    for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli):
         app.cli.add_command(group)

@@ -161,6 +161,53 @@ def can_view_council_staff(user, council) -> bool:
     return is_admin(user) or staff_role(user, council) is not None
 
 
+def can_view_council_inbox(user, council) -> bool:
+    """The council's own staff (viewers and responders) and site admins; anyone else is told nothing (404)."""
+    return is_admin(user) or staff_role(user, council) is not None
+
+
+def can_view_council_letter(user, letter) -> bool:
+    """A letter in a council's inbox, with the demand's non-public data, for that council's staff only."""
+    return letter.status == "sent" and letter.council is not None and can_view_council_inbox(user, letter.council)
+
+
+def _responder(user, letter) -> bool:
+    return letter.status == "sent" and letter.council is not None and staff_role(user, letter.council) == "responder"
+
+
+def can_acknowledge_letter(user, letter) -> bool:
+    return _responder(user, letter) and letter.proposal.status == "submitted"
+
+
+def can_answer_letter(user, letter) -> bool:
+    return (_responder(user, letter) and letter.answered_at is None
+            and letter.proposal.status in {"submitted", "acknowledged", "in_progress"})
+
+
+def can_post_progress(user, letter) -> bool:
+    return (_responder(user, letter) and letter.answer_decision in {"accepted", "partial"}
+            and letter.proposal.status in {"acknowledged", "in_progress"})
+
+
+def can_view_resolution_checks(user, proposal) -> bool:
+    """What contesting residents wrote (and their photos): the committee and the addressed council's staff."""
+    if is_admin(user) or is_committee(user, proposal.community):
+        return True
+    return proposal.council is not None and staff_role(user, proposal.council) is not None
+
+
+def can_check_resolution(user, proposal) -> bool:
+    """Residents who co-signed are asked whether the council's "resolved" is true."""
+    from .council.responses import is_signer
+
+    if not _signed_in(user) or proposal.status != "resolved":
+        return False
+    memo, key = _memo(), ("signer", user.id, proposal.id)
+    if key not in memo:
+        memo[key] = is_signer(user, proposal)
+    return memo[key]
+
+
 # Proposals (demands) ---------------------------------------------------------------------------
 
 def proposal_roles(user, proposal) -> set[str]:
@@ -470,8 +517,22 @@ def can(name: str, *args) -> bool:
     return globals()[f"can_{name}"](current_user, *args)
 
 
+def council_of(user):
+    """The council `user` works for (the menu's inbox link), or None."""
+    from .council.models import CouncilStaff
+
+    if not _signed_in(user):
+        return None
+    memo, key = _memo(), ("council_of", user.id)
+    if key not in memo:
+        staff = db.session.scalar(select(CouncilStaff).where(CouncilStaff.user_id == user.id))
+        memo[key] = staff.council if staff is not None else None
+    return memo[key]
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["council_of"] = lambda: council_of(current_user)
     factory = db.session.session_factory
     if not event.contains(factory, "after_flush", _forget):
         event.listen(factory, "after_flush", _forget)

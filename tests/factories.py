@@ -391,3 +391,37 @@ def make_letter(proposal=None, *, drafter=None, approver=None, approve=False, la
         letters.approve(approver or make_committee(proposal.community), letter)
         db.session.commit()
     return letter
+
+
+def make_sent_letter(proposal=None, *, method="email", real_pdf=False, **adopted):
+    """An approved letter sent to its council: the demand is `submitted`. The PDF is a stand-in unless real_pdf
+    (rendering takes a second or two); `adopted` goes to make_adopted() when no proposal is given."""
+    from unittest import mock
+
+    from civicvoice.letters import document
+    from civicvoice.letters import services as letters
+
+    proposal = proposal or make_adopted(**adopted)
+    with mock.patch.object(document, "pdf", document.pdf if real_pdf else
+                           (lambda *args, **kwargs: (b"%PDF-1.7 stand-in", 1))):
+        letter = make_letter(proposal, approve=True)
+    sender = committee_member(proposal.community)
+    if method == "email":
+        letters.send_by_email(sender, letter)
+    else:
+        letters.record_hand_delivery(sender, letter, delivered_on=letters.local_today(proposal.community),
+                                     delivered_by="سلمى")
+    db.session.commit()
+    return letter
+
+
+def make_answered(letter=None, *, decision="accepted", responder=None, **sent):
+    """A sent letter (make_sent_letter() by default) acknowledged and answered by a responder of its council."""
+    from civicvoice.council import responses
+
+    letter = letter or make_sent_letter(**sent)
+    responder = responder or make_staff(letter.council)
+    responses.answer(responder, letter, decision, body="سنعمل على ذلك" if decision != "declined" else "لا ميزانية",
+                     referred_to="مديرية المياه" if decision == "referred" else "")
+    db.session.commit()
+    return letter, responder

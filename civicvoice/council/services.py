@@ -11,10 +11,16 @@ from ..extensions import db
 from .models import Council, CouncilStaff
 
 
+def _weekend(days) -> str:
+    return ",".join(str(day) for day in sorted(set(days)))
+
+
 def create_council(actor, *, name: str, jurisdiction: str = "", contact_email: str = "", postal_address: str = "",
-                   response_days: int = 30) -> Council:
+                   response_days: int = 30, timezone: str = "Asia/Damascus", working_days: bool = False,
+                   weekend=(4, 5)) -> Council:
     council = Council(name=name.strip(), jurisdiction=jurisdiction, contact_email=contact_email,
-                      postal_address=postal_address, response_days=response_days)
+                      postal_address=postal_address, response_days=response_days, timezone=timezone,
+                      working_days=working_days, weekend=_weekend(weekend))
     db.session.add(council)
     db.session.flush()
     activity.record(actor, "council.created", council, council=council.name)
@@ -22,9 +28,12 @@ def create_council(actor, *, name: str, jurisdiction: str = "", contact_email: s
 
 
 def update_council(actor, council: Council, *, name: str, jurisdiction: str, contact_email: str,
-                   postal_address: str, response_days: int) -> None:
+                   postal_address: str, response_days: int, timezone: str = "Asia/Damascus",
+                   working_days: bool = False, weekend=(4, 5)) -> None:
+    """Change the council's details; the deadlines of letters already sent keep the calendar they were given."""
     council.name, council.jurisdiction, council.contact_email = name.strip(), jurisdiction, contact_email
     council.postal_address, council.response_days = postal_address, response_days
+    council.timezone, council.working_days, council.weekend = timezone, working_days, _weekend(weekend)
     activity.record(actor, "council.updated", council, council=council.name)
     db.session.flush()
 

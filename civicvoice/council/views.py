@@ -28,7 +28,8 @@ def show(council_id):
 
 def _council_form_data(form: CouncilForm) -> dict:
     return {"name": form.name.data, "jurisdiction": form.jurisdiction.data, "contact_email": form.contact_email.data,
-            "postal_address": form.postal_address.data, "response_days": form.response_days.data}
+            "postal_address": form.postal_address.data, "response_days": form.response_days.data,
+            "timezone": form.timezone.data, "working_days": form.working_days.data, "weekend": form.weekend.data or []}
 
 
 @bp.route("/admin/councils/new", methods=["GET", "POST"])
@@ -49,7 +50,7 @@ def create():
 def edit(council_id):
     council = db.get_or_404(Council, council_id)
     permissions.require(permissions.can_edit_council(current_user, council))
-    form = CouncilForm(obj=council)
+    form = CouncilForm(obj=council, weekend=sorted(council.weekend_days))
     if form.validate_on_submit():
         services.update_council(current_user, council, **_council_form_data(form))
         db.session.commit()
@@ -111,3 +112,7 @@ def accept_invitation(token):
             flash(_("Welcome: you now act for %(council)s.", council=council.name), "success")
             return see_other(url_for(".show", council_id=council.id))
     return render_template("council/accept_invitation.html", form=form, council=council, invitation=invitation)
+
+
+# The council's answers, the residents' check and the accountability pages live on this blueprint too.
+from . import answer_views  # noqa: E402,F401

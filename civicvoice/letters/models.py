@@ -2,7 +2,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamped, utcnow
@@ -41,6 +41,11 @@ class Letter(Timestamped, db.Model):
     receipt_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     receipt_type: Mapped[str] = mapped_column(String(40), default="")
     response_due_on: Mapped[date | None] = mapped_column(Date)
+    # When the council first acknowledged, answered and reported the work resolved: the accountability figures.
+    acknowledged_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    answer_decision: Mapped[str | None] = mapped_column(String(10))
 
     proposal = relationship("Proposal", lazy="joined")
     community = relationship("Community")
@@ -54,6 +59,8 @@ class Letter(Timestamped, db.Model):
         CheckConstraint("status IN ('draft', 'approved', 'sent')", name="status"),
         CheckConstraint("method IS NULL OR method IN ('email', 'hand')", name="method"),
         CheckConstraint("status != 'sent' OR (sent_at IS NOT NULL AND method IS NOT NULL)", name="sent_complete"),
+        Index("ix_letters_council_sent", "council_id", "sent_at"),
+        Index("ix_letters_community_sent", "community_id", "sent_at"),
     )
 
     @property

@@ -1,7 +1,7 @@
 """The rules of letters: drafting from the demand, references, four-eyes approval, issuing, sending, checking."""
 import hashlib
 import secrets
-from datetime import date, timedelta
+from datetime import date
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import activity
 from ..communities.models import Community, Membership
+from ..council import deadlines
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed
 from ..extensions import db
@@ -254,13 +255,13 @@ def _mark_sent(actor, letter: Letter, **delivery) -> None:
         raise Conflict(_("Only an approved letter can be sent."))
     proposal = letter.proposal
     council = letter.council
-    today = local_today(letter.community)
     for name, value in delivery.items():
         setattr(letter, name, value)
     letter.status = "sent"
     letter.sent_at = utcnow()
     letter.sent_by_id = actor.id
-    letter.response_due_on = today + timedelta(days=council.response_days if council else 30)
+    # Counted in the council's calendar (its zone, and its working days when it counts those).
+    letter.response_due_on = deadlines.due_date(council, letter.sent_at)
     proposal.submitted_at = letter.sent_at
     event = proposals.send_letter(actor, proposal, reference=letter.reference, method=letter.method,
                                   due=letter.response_due_on.isoformat(),

@@ -252,6 +252,15 @@ def send_letter(actor, proposal: Proposal, **data):
     return _move(actor, proposal, "send_letter", **data)
 
 
+def council_move(actor, proposal: Proposal, action: str, reason: str = "", **data):
+    """The council's moves (acknowledge, start_work, resolve, decline) and reopening after a contested resolution;
+    council/responses.py calls this and notifies. Returns the event."""
+    if action not in ("acknowledge", "start_work", "resolve", "decline", "reopen"):
+        raise InvalidTransition()
+    data.pop("title", None)  # _move records the title itself
+    return _move(actor, proposal, action, reason, **data)
+
+
 def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
     """Close `duplicate` in favour of `kept` (same community); the duplicate points to the kept demand.
 

@@ -53,6 +53,32 @@ def _outcome(code: str):
     return OUTCOMES.get(code, "")
 
 
+# The council's own voice: marked as official on the timeline.
+OFFICIAL = frozenset({"proposal.acknowledge", "proposal.council_answer", "proposal.decline", "proposal.start_work",
+                      "proposal.council_progress", "proposal.resolve"})
+
+
+def _answer_text(data: dict, council) -> Markup:
+    decision = data.get("decision")
+    if decision == "referred":
+        return _("%(council)s referred the demand to %(body)s.", council=council,
+                 body=_bdi(data.get("referred_to", "")))
+    if decision == "partial":
+        return _("%(council)s partially accepted the demand.", council=council)
+    return _("%(council)s accepted the demand.", council=council)
+
+
+def _progress_text(data: dict, council) -> Markup:
+    from datetime import date
+
+    from ..i18n import format_date
+
+    if data.get("stage") == "scheduled" and data.get("scheduled_for"):
+        return _("%(council)s scheduled the work for %(date)s.", council=council,
+                 date=_bdi(format_date(date.fromisoformat(data["scheduled_for"]))))
+    return _("%(council)s reports the work in progress.", council=council)
+
+
 def describe(event, notification: bool = False) -> Markup:
     """One sentence for an event of a demand; names and titles isolated with <bdi>.
 
@@ -60,6 +86,7 @@ def describe(event, notification: bool = False) -> Markup:
     """
     data = event.data or {}
     who = _who(event)
+    council = _bdi(data.get("council") or _("The council"))
     title = _bdi(data.get("title", ""))
     texts = {
         "proposal.drafted": lambda: _("%(who)s started the draft.", who=who),
@@ -120,6 +147,23 @@ def describe(event, notification: bool = False) -> Markup:
                                           council=_bdi(data.get("council", "")), due=_due(data)),
         "proposal.attachment_added": lambda: _("%(who)s attached %(name)s.", who=who,
                                                name=_bdi(data.get("filename", ""))),
+        "proposal.acknowledge": lambda: (
+            _("%(council)s acknowledged receipt of the letter (registry number %(number)s).", council=council,
+              number=_ltr(data.get("registry_number"))) if data.get("registry_number") else
+            _("%(council)s acknowledged receipt of the letter.", council=council)),
+        "proposal.council_answer": lambda: _answer_text(data, council),
+        "proposal.decline": lambda: _("%(council)s declined the demand: %(reason)s", council=council,
+                                      reason=_bdi(data.get("reason", ""))),
+        "proposal.start_work": lambda: _progress_text(data, council),
+        "proposal.council_progress": lambda: _progress_text(data, council),
+        "proposal.resolve": lambda: (
+            _("%(council)s reports %(title)s resolved. Is it really fixed? Tell us.", council=council, title=title)
+            if notification else _("%(council)s reports the demand resolved.", council=council)),
+        "proposal.reopen": lambda: (
+            _("Residents contested the council's report (%(contests)s not fixed, %(confirms)s fixed): the demand is "
+              "back in progress.", contests=_n(data.get("contests", 0)), confirms=_n(data.get("confirmations", 0)))
+            if data.get("automatic") else
+            _("The committee reopened the demand: it is not resolved. %(reason)s", reason=_bdi(data.get("reason", "")))),
     }
     text = texts.get(event.verb)
     return Markup(text() if text else _("%(who)s updated the demand.", who=who))

@@ -13,6 +13,7 @@ from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
+from ..council import responses as council_responses
 from ..letters.services import of as letter_of
 from ..meetings.services import for_proposal
 from ..voting.services import for_proposal as vote_of
@@ -22,7 +23,7 @@ from . import attachments, diff, services, states
 from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, ReasonForm, RejectForm
 from .models import Attachment, Proposal
 from .access import visible_proposal
-from .timeline import describe
+from .timeline import OFFICIAL, describe
 
 bp = Blueprint("proposals", __name__)
 
@@ -144,13 +145,15 @@ def edit(proposal_id):
 @bp.route("/demands/<int:proposal_id>")
 def show(proposal_id):
     proposal = visible_proposal(proposal_id)
+    if council_responses.settle(proposal) is not None:  # the residents' 14-day check is over: weigh it now
+        db.session.commit()
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
     context = box_context(proposal) | arguments_context(proposal) | dict(
         authors=services.authors(proposal), events=events, meetings=for_proposal(proposal), poll=vote_of(proposal),
         letter=letter_of(proposal), describe=describe, attachments=attachments.of(proposal),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
-        coauthor_form=CoauthorForm())
+        coauthor_form=CoauthorForm(), official=OFFICIAL) | council_responses.page_context(proposal, current_user)
     return render_template("proposals/show.html", **context)
 
 

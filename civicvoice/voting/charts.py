@@ -19,10 +19,13 @@ class Bar:
     text_x: float
 
 
-def bars(rows: list[tuple[str, int]], rtl: bool) -> dict:
-    """Geometry for one horizontal bar per (label, value); bars are scaled to the largest value."""
+def bars(rows: list[tuple[str, int]], rtl: bool, total: int | None = None) -> dict:
+    """Geometry for one horizontal bar per (label, value); bars are scaled to the largest value.
+
+    Shares are of the sum of values, or of `total` when given (a funnel: each step as a share of the first).
+    """
     largest = max((value for _, value in rows), default=0) or 1
-    total = sum(value for _, value in rows) or 1
+    total = (sum(value for _, value in rows) if total is None else total) or 1
     out, y = [], 0
     for label, value in rows:
         width = WIDTH * value / largest
