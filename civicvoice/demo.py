@@ -1,4 +1,6 @@
 """Demo data built through the services, so it obeys every rule real data does. Idempotent."""
+from contextlib import contextmanager
+
 from sqlalchemy import select
 
 from .accounts import services as accounts
@@ -40,8 +42,9 @@ COMMUNITIES = [
             {"name": "نقطة دير مقرن", "address": "مبنى البلدية القديم", "opening_hours": "الأربعاء 16:00 – 18:00",
              "phone": None},
         ],
-        "committee": ["youssef@civicvoice.example"],
-        "members": ["omar@civicvoice.example"],
+        # Omar on the committee too: the council's letters below are drafted by one and approved by the other.
+        "committee": ["youssef@civicvoice.example", "omar@civicvoice.example"],
+        "members": [],
     },
 ]
 
@@ -82,7 +85,46 @@ LETTER = {
 COUNCIL = {
     "name": "مجلس مدينة دمشق", "jurisdiction": "محافظة دمشق", "contact_email": "diwan@damascus-council.example",
     "postal_address": "ساحة المحافظة، دمشق، سوريا", "response_days": 30,
+    # 30 working days: Fridays and Saturdays (Python weekdays 4 and 5) are not counted.
+    "working_days": True, "weekend": (4, 5),
 }
+RESPONDER = "staff@civicvoice.example"
+
+# Two letters Ain al-Fijeh sent to the council, built in the past ("days" ago) through the services, for the
+# council's inbox and the accountability pages: one overdue and unanswered, one acknowledged, accepted and
+# scheduled. The older one comes first, so the references follow the dates (AFJ/<year>/001, then 002).
+COUNCIL_COMMUNITY = "ain-al-fijeh"
+COUNCIL_LETTERS = [
+    {
+        "title": "ترحيل النفايات من ساحة عين الفيجة مرتين في الأسبوع", "category": "environment",
+        "summary": "سيارة النظافة لا تأتي إلا مرة كل أسبوعين، والنفايات تتراكم قرب المدرسة الابتدائية ومجرى النبع.",
+        "body": "## ما المشكلة؟\nالحاويات الثلاث في الساحة تمتلئ خلال يومين، والرائحة تصل إلى الصفوف.\n\n"
+                "## ما المطلوب؟\n- ترحيل النفايات يومي الأحد والأربعاء\n- حاويتان إضافيتان بعيداً عن مجرى النبع",
+        "place": "ساحة القرية، قرب المدرسة الابتدائية",
+        "resolution": "ترحيل النفايات مرتين في الأسبوع بانتظام لمدة ثلاثة أشهر على الأقل.",
+        "paper": [("أم علي البرداوي", "الحارة الغربية", ""), ("أبو حسن الفيجاوي", "ساحة القرية", ""),
+                  ("سعاد الخطيب", "طريق النبع", "")],
+        # Sent 50 days ago: 30 working days are six weeks, so the deadline passed about a week ago.
+        "days": {"adopted": 56, "sent": 50}, "registry_number": "3187",
+    },
+    {
+        "title": "إصلاح خط مياه الشرب من النبع إلى الحارة الغربية", "category": "water_sanitation",
+        "summary": "الأنبوب القديم مكسور في ثلاثة مواضع، والحارة الغربية بلا ماء للشرب منذ شهرين.",
+        "body": "## ما المشكلة؟\nالخط الممتد من النبع إلى الحارة الغربية قديم ومكسور في ثلاثة مواضع.\n\n"
+                "## ما المطلوب؟\n- استبدال الأنابيب المكسورة\n- فحص ضغط المياه بعد الإصلاح",
+        "place": "الحارة الغربية، عين الفيجة",
+        "resolution": "وصول مياه الشرب إلى بيوت الحارة الغربية كل يوم.",
+        "paper": [("خالد البرداوي", "الحارة الغربية", ""), ("مريم العيسى", "الحارة الغربية", ""),
+                  ("Hassan Nasr", "طريق النبع", ""), ("زينب الفيجاوي", "الحارة الغربية", "+963 933 222 111")],
+        "days": {"adopted": 26, "sent": 20, "acknowledged": 18, "answered": 15, "progress": 12},
+        "registry_number": "4512",
+        "acknowledgement": "وصل الكتاب إلى ديوان المجلس وأحيل إلى مديرية الموارد المائية.",
+        "answer": "وافق المجلس على إصلاح الخط. ستستبدل ورشة مؤسسة المياه نحو 300 متر من الأنابيب "
+                  "على نفقة المجلس.",
+        "progress": "حُدد موعد بدء العمل. قد تنقطع المياه عن الحارة الغربية يوماً واحداً أثناء الإصلاح.",
+        "scheduled_in": 9,  # the work is scheduled 9 days after the demo is loaded
+    },
+]
 
 
 def load() -> int:
@@ -134,7 +176,171 @@ def load() -> int:
     created += _deliberation(people)
     created += _vote(people)
     created += _letter(people, council)
+    created += _council_letters(people, council)
     return created
+
+
+@contextmanager
+def _days_ago(days: int):
+    """The services called inside act `days` days ago: every time set on a row they add or change (a creation, a
+    vote's closing time, a letter's sending) is moved back by that much, and so are such times in the data of the
+    events they record. No clock is patched: the rules run as they do today, on the present."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import event, inspect
+
+    from .activity.models import Event
+    from .database import utcnow
+
+    session = db.session()
+    session.flush()
+    touched = {}
+
+    def collect(session, *_args):
+        for row in (*session.new, *session.dirty):
+            touched[id(row)] = row
+
+    start, shift = utcnow(), timedelta(days=days)
+    event.listen(session, "before_flush", collect)
+    try:
+        yield
+        session.flush()
+    finally:
+        event.remove(session, "before_flush", collect)
+    for row in touched.values():
+        for column in inspect(row).mapper.column_attrs:
+            value = getattr(row, column.key)
+            if isinstance(value, datetime) and value >= start:
+                setattr(row, column.key, value - shift)
+        if isinstance(row, Event) and row.data:
+            row.data = {key: _moved_back(value, start, shift) for key, value in row.data.items()}
+    session.flush()
+
+
+def _moved_back(value, start, shift):
+    """An ISO time in an event's data, moved back like the rows; anything else as it is."""
+    from datetime import datetime
+
+    if not isinstance(value, str) or "T" not in value:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None or moment < start:
+        return value
+    return (moment - shift).isoformat()
+
+
+def _council_letters(people, council) -> int:
+    """Ain al-Fijeh's letters to the council (COUNCIL_LETTERS), sent by hand in the past.
+
+    Approving a letter renders its PDF: without WeasyPrint (or Pango) these are left out, the rest of the demo
+    loads, and a later `flask demo load` on a machine that has them adds them.
+    """
+    from flask import current_app
+
+    from .letters.pdf import PdfUnavailable
+    from .proposals.models import Proposal
+
+    community = communities.by_slug(COUNCIL_COMMUNITY)
+    created = 0
+    for spec in COUNCIL_LETTERS:
+        if db.session.scalar(select(Proposal.id).where(Proposal.community_id == community.id,
+                                                       Proposal.title == spec["title"])):
+            continue
+        try:
+            with db.session.begin_nested():
+                _council_letter(people, council, community, spec)
+        except PdfUnavailable as error:
+            current_app.logger.warning("Demo: the letters sent to the council are left out: %s", error.message)
+            break
+        created += 1
+    return created
+
+
+def _council_letter(people, council, community, spec) -> None:
+    """One demand of Ain al-Fijeh from its draft to the council's last step in `spec`, each step on its day."""
+    import io
+    from datetime import timedelta
+
+    from PIL import Image
+
+    from .council import deadlines, responses
+    from .database import utcnow
+    from .letters import services as letters
+    from .proposals import attachments
+    from .proposals import services as proposals
+    from .signatures import services as signatures
+    from .voting import services as voting
+
+    days = spec["days"]
+    chair, drafter = people["youssef@civicvoice.example"], people["omar@civicvoice.example"]
+    staff = people[RESPONDER]
+
+    def local_day(ago: int):
+        return letters.local_today(community) - timedelta(days=ago)
+
+    # A week of signing (online and on a paper sheet), then the vote, adopted when it closes.
+    with _days_ago(days["adopted"] + 7):
+        fields = {name: spec[name] for name in ("title", "summary", "category", "body", "place", "resolution")}
+        proposal = proposals.create_draft(drafter, community, council_id=council.id, latitude=None, longitude=None,
+                                          **fields)
+        proposals.submit(drafter, proposal)
+        proposals.publish(chair, proposal)
+        for person in people.values():
+            if communities.is_active_member(community, person):
+                signatures.sign(person, proposal, "public")
+        sheet = io.BytesIO()
+        Image.new("RGB", (60, 80), "white").save(sheet, "PNG")
+        [scan] = attachments.prepare([(sheet.getvalue(), "sheet.png")])
+        signatures.record_paper_batch(chair, proposal, centre=community.centres[0],
+                                      collected_on=local_day(days["adopted"] + 7), scan=scan, rows=spec["paper"])
+        proposals.set_goal(chair, proposal, proposal.signature_count)
+        db.session.refresh(proposal)
+        poll = voting.open_adoption_vote(chair, proposal, closes_at=utcnow() + timedelta(days=7))
+        for voter in voting.electors(poll):
+            voting.cast(voter, poll, "yes")
+    with _days_ago(days["adopted"]):
+        voting.close(None, poll)  # the scheduler, when its time was up
+    db.session.refresh(proposal)
+
+    # The letter: drafted by Omar, approved by Youssef (four eyes), delivered by hand at the council's office.
+    with _days_ago(days["sent"] + 2):
+        letter = letters.create(drafter, proposal, "ar")
+        letters.edit(drafter, letter, letter_date=local_day(days["sent"] + 1), show_hijri=True,
+                     recipient_title=LETTER["recipient_title"])
+    with _days_ago(days["sent"] + 1):
+        letters.approve(chair, letter)
+    with _days_ago(days["sent"]):
+        letters.record_hand_delivery(drafter, letter, delivered_on=local_day(days["sent"]),
+                                     delivered_by=drafter.display_name, registry_number=spec["registry_number"])
+    # Its deadline, counted in the council's calendar from the day it was really delivered.
+    letter.response_due_on = deadlines.due_date(council, letter.sent_at)
+    _set_due_in_events(proposal, letter.response_due_on)
+
+    if "acknowledged" in days:
+        with _days_ago(days["acknowledged"]):
+            responses.acknowledge(staff, letter, registry_number=spec["registry_number"],
+                                  body=spec["acknowledgement"], language="ar")
+    if "answered" in days:
+        with _days_ago(days["answered"]):
+            responses.answer(staff, letter, "accepted", body=spec["answer"], language="ar")
+    if "progress" in days:
+        with _days_ago(days["progress"]):
+            responses.post_progress(staff, letter, "scheduled", spec["progress"],
+                                    scheduled_for=deadlines.today(council) + timedelta(days=spec["scheduled_in"]),
+                                    language="ar")
+    db.session.flush()
+
+
+def _set_due_in_events(proposal, due) -> None:
+    from .activity.models import Event
+
+    for item in db.session.scalars(select(Event).where(Event.subject_type == "proposals",
+                                                       Event.subject_id == proposal.id,
+                                                       Event.verb == "proposal.send_letter")):
+        item.data = dict(item.data, due=due.isoformat())
 
 
 def _vote(people) -> int:

@@ -5,32 +5,36 @@ about its demand `P` (of `C`, addressed to `K`), put in each state the matrix li
 predicates are asked about one of P's arguments or amendments, P being in a state: the case "open:question" is
 P open and its question (see `world`). Meeting predicates are asked about one of C's meetings, named by the case;
 vote predicates about one of C's votes, named by the case (see POLLS); letter predicates about the letter of one
-of C's adopted demands (addressed to `K`), named by the case (see LETTERS).
+of C's adopted demands (addressed to `K`), named by the case (see LETTERS and COUNCIL_LETTERS).
 """
 import inspect
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask_login import AnonymousUserMixin
 
 from civicvoice import permissions
 from civicvoice.communities import services as communities
+from civicvoice.council import responses
 from civicvoice.database import utcnow
 from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
 from civicvoice.letters import services as letters
 from civicvoice.meetings import services as meetings
 from civicvoice.proposals import states
+from civicvoice.signatures import services as signatures
 from civicvoice.voting import services as voting
 from tests.factories import (link_council, make_adopted, make_admin, make_coauthor, make_committee, make_community,
                              make_council, make_letter, make_meeting, make_member, make_pending, make_proposal,
                              make_staff, make_user)
 
-ROLES = ["anonymous", "unverified", "resident", "pending", "member", "author", "coauthor", "invited", "committee",
-         "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin", "deleted"]
+ROLES = ["anonymous", "unverified", "resident", "pending", "member", "signer", "author", "coauthor", "invited",
+         "committee", "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin",
+         "deleted"]
 
-# Members of `C`: "author" wrote `P`, "coauthor" accepted to write it with them, "invited" has not answered yet.
-MEMBERS = {"member", "author", "coauthor", "invited"}
+# Members of `C`: "author" wrote `P`, "coauthor" accepted to write it with them, "invited" has not answered yet,
+# "signer" co-signed `P` (online, confirmed) and did nothing else; "member" did not sign it.
+MEMBERS = {"member", "signer", "author", "coauthor", "invited"}
 EVERYONE_SIGNED_IN = {"unverified", "resident", "pending", "committee", "other_committee",
                       "council_viewer", "council_responder", "other_council_staff", "admin"} | MEMBERS
 EVERYONE = EVERYONE_SIGNED_IN | {"anonymous", "deleted"}
@@ -66,6 +70,13 @@ OPEN_POLLS = set(POLLS) - {"closed"}
 # (a new version, drafted by them, to approve again).
 LETTERS = ("draft", "draft_by_other", "approved", "sent", "reedited")
 UNSENT_LETTERS = set(LETTERS) - {"sent"}
+# What the council did with the letters of more adopted demands of C sent to K ("sent" above is one it has not
+# touched yet), through council/responses.py by "council_responder": "acknowledged"; "answered" (accepted, the
+# demand still acknowledged); "scheduled" (accepted, then work scheduled: in progress); "referred" and "declined"
+# (answered so); "resolved" (accepted, then reported resolved); and "to_other_council", a letter of C sent to the
+# other council (the one "other_council_staff" answers for), untouched.
+COUNCIL_LETTERS = ("acknowledged", "answered", "scheduled", "referred", "declined", "resolved", "to_other_council")
+COUNCIL_STAFF = {"council_viewer", "council_responder"}
 
 # predicate -> roles that may (on the community `C` / council `K` of the fixture)
 MATRIX = {
@@ -159,12 +170,14 @@ MATRIX = {
     "can_open_vote": {"open": REVIEWERS, "draft": NOBODY, "in_review": NOBODY, "voting": NOBODY, "adopted": NOBODY,
                       "not_adopted": NOBODY, "hidden": NOBODY},
     "can_create_priority_ballot": REVIEWERS,
-    "can_vote": {"open": ACTIVE_MEMBERS, "voted": {"member", "coauthor", "committee"},
-                 "secret": {"coauthor", "invited", "committee"}, "verified_only": {"author"}, "closed": NOBODY},
+    "can_vote": {"open": ACTIVE_MEMBERS, "voted": {"member", "signer", "coauthor", "committee"},
+                 "secret": {"signer", "coauthor", "invited", "committee"}, "verified_only": {"author"},
+                 "closed": NOBODY},
     "can_vote_by_proxy": {"open": NOBODY, "voted": {"coauthor"}, "secret": {"coauthor"}, "verified_only": NOBODY,
                           "closed": NOBODY},
-    "can_give_proxy": {"open": ACTIVE_MEMBERS, "voted": {"coauthor", "committee"},
-                       "secret": {"coauthor", "invited", "committee"}, "verified_only": {"author"}, "closed": NOBODY},
+    "can_give_proxy": {"open": ACTIVE_MEMBERS, "voted": {"signer", "coauthor", "committee"},
+                       "secret": {"signer", "coauthor", "invited", "committee"}, "verified_only": {"author"},
+                       "closed": NOBODY},
     "can_revoke_proxy": {"open": NOBODY, "voted": {"author"}, "secret": {"author"}, "verified_only": NOBODY,
                          "closed": NOBODY},
     "can_record_assisted_ballot": {case: REVIEWERS if case in OPEN_POLLS else NOBODY for case in POLLS},
@@ -181,6 +194,24 @@ MATRIX = {
     "can_send_letter": {case: REVIEWERS if case == "approved" else NOBODY for case in LETTERS},
     # The authors' discussion draft of the letter: the authors and the committee, whatever the state of P.
     "can_download_discussion_draft": {case: AUTHORS | REVIEWERS for case in ALL_CASES},
+    # The council's side: K's staff (viewers and responders) and site admins read K's inbox and the letters sent
+    # to K; only K's responders act, each step while the demand is where it applies. The staff of another council
+    # see nothing of K's (and answer for their own council only).
+    "can_view_council_inbox": COUNCIL_STAFF | {"admin"},
+    "can_view_council_letter": {**{case: COUNCIL_STAFF | {"admin"} for case in ("sent", *COUNCIL_LETTERS)},
+                                "to_other_council": {"other_council_staff", "admin"},
+                                **{case: NOBODY for case in UNSENT_LETTERS}},
+    "can_acknowledge_letter": {**{case: NOBODY for case in LETTERS + COUNCIL_LETTERS},
+                               "sent": {"council_responder"}, "to_other_council": {"other_council_staff"}},
+    "can_answer_letter": {**{case: NOBODY for case in LETTERS + COUNCIL_LETTERS},
+                          "sent": {"council_responder"}, "acknowledged": {"council_responder"},
+                          "to_other_council": {"other_council_staff"}},
+    "can_post_progress": {**{case: NOBODY for case in LETTERS + COUNCIL_LETTERS},
+                          "answered": {"council_responder"}, "scheduled": {"council_responder"}},
+    # What contesting residents wrote: the committee, K's staff and site admins, whatever the state of P.
+    "can_view_resolution_checks": {case: REVIEWERS | COUNCIL_STAFF for case in ("resolved", "in_progress", "draft")},
+    # "Is it really fixed?": P's confirmed co-signers, while P is resolved.
+    "can_check_resolution": {**{case: NOBODY for case in ALL_CASES}, "resolved": {"signer"}},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
@@ -200,6 +231,7 @@ def world(app, db, monkeypatch):
         "resident": make_user(),
         "pending": make_pending(community),
         "member": make_member(community),
+        "signer": make_member(community),
         "author": proposal.author,
         "coauthor": make_coauthor(proposal),
         "invited": make_coauthor(proposal, accept=False),
@@ -212,10 +244,13 @@ def world(app, db, monkeypatch):
         "deleted": deleted,
     }
     db.session.commit()
-    world = {"users": users, "community": community, "council": council, "proposal": proposal}
+    world = {"users": users, "community": community, "council": council, "other_council": other_council,
+             "proposal": proposal}
     # Approving a letter renders its PDF: the predicates never read it, so a stand-in keeps the matrix quick.
     monkeypatch.setattr(letters.document, "pdf", lambda *args, **kwargs: (b"%PDF-1.7 stand-in", 1))
-    return world | _deliberation(app, db, world) | _voting(db, world) | _letters(db, world)
+    world |= _deliberation(app, db, world) | _voting(db, world) | _letters(db, world)
+    world["letter"] |= _council_letters(db, world)
+    return world
 
 
 def _deliberation(app, db, world) -> dict:
@@ -223,6 +258,7 @@ def _deliberation(app, db, world) -> dict:
     users, proposal = world["users"], world["proposal"]
     writer, chair = users["member"], users["committee"]
     _put(proposal, "open")  # written while P is open, through the services; the matrix then moves P
+    signatures.sign(users["signer"], proposal, "public", "")
     post = {name: deliberation.post(writer, proposal, "question" if name == "question" else "for", "حجة")
             for name in ARGUMENTS if name != "reply"}
     post["reply"] = deliberation.reply(writer, post["question"], "سؤال آخر")
@@ -285,6 +321,35 @@ def _letters(db, world) -> dict:
     db.session.commit()
     assert [drafted[name].status for name in LETTERS] == ["draft", "draft", "approved", "sent", "draft"]
     return {"letter": drafted}
+
+
+def _council_letters(db, world) -> dict:
+    """The letters of more adopted demands of C, sent by hand and then handled by K as each name says
+    (COUNCIL_LETTERS)."""
+    users, community = world["users"], world["community"]
+    chair, responder = users["committee"], users["council_responder"]
+
+    def sent(council=world["council"]):
+        letter = make_letter(make_adopted(community, council=council, author=users["member"]),
+                             drafter=make_committee(community), approver=chair)
+        letters.record_hand_delivery(chair, letter, delivered_on=letters.local_today(community), delivered_by="سعاد")
+        return letter
+
+    handled = {name: sent() for name in COUNCIL_LETTERS if name != "to_other_council"}
+    handled["to_other_council"] = sent(world["other_council"])
+    responses.acknowledge(responder, handled["acknowledged"])
+    for name in ("answered", "scheduled", "resolved"):
+        responses.answer(responder, handled[name], "accepted", body="سننفذ")
+    responses.post_progress(responder, handled["scheduled"], "scheduled", "في الشهر القادم",
+                            scheduled_for=date(2026, 12, 1))
+    responses.post_progress(responder, handled["resolved"], "resolved", "تم الإصلاح")
+    responses.answer(responder, handled["referred"], "referred", body="ليس لنا", referred_to="مديرية المياه")
+    responses.answer(responder, handled["declined"], "declined", body="لا ميزانية")
+    db.session.commit()
+    assert {name: letter.proposal.status for name, letter in handled.items()} == {
+        "acknowledged": "acknowledged", "answered": "acknowledged", "scheduled": "in_progress",
+        "referred": "acknowledged", "declined": "declined", "resolved": "resolved", "to_other_council": "submitted"}
+    return handled
 
 
 def _put(proposal, case):

@@ -90,6 +90,7 @@ def _letter_page(council: Council, letter: Letter, status: int = 200, **forms):
     context = dict(
         council=council, letter=letter, proposal=proposal, responses=responses.of(proposal),
         poll=vote_of(proposal), argument_counts=deliberation.stance_counts(proposal),
+        strongest=deliberation.strongest(proposal),
         today=deadlines.today(council), days_left=deadlines.days_left, is_overdue=deadlines.is_overdue,
         round=round_, tally=responses.tally(round_) if round_ else None,
         round_closes=responses.check_closes_at(round_) if round_ else None,

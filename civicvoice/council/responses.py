@@ -272,8 +272,9 @@ def check(user, proposal: Proposal, verdict: str, comment: str = "",
     return item
 
 
-def _reopen(actor, proposal: Proposal, response: CouncilResponse, reason: str, **data) -> None:
-    response.settled_at = utcnow()
+def _reopen(actor, proposal: Proposal, response: CouncilResponse, reason: str, now: datetime | None = None,
+            **data) -> None:
+    response.settled_at = now or utcnow()
     event = proposals.council_move(actor, proposal, "reopen", reason, title=proposal.title, **data)
     activity.notify(event, audience(proposal) + _council_staff(proposal))
 
@@ -304,7 +305,7 @@ def settle(proposal: Proposal, now: datetime | None = None) -> bool | None:
         return None
     counts = tally(response)
     if counts["contest"] > counts["confirm"]:
-        _reopen(None, proposal, response, "contested", automatic=True, confirmations=counts["confirm"],
+        _reopen(None, proposal, response, "contested", now, automatic=True, confirmations=counts["confirm"],
                 contests=counts["contest"])
         return True
     response.settled_at = now

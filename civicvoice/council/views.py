@@ -50,7 +50,11 @@ def create():
 def edit(council_id):
     council = db.get_or_404(Council, council_id)
     permissions.require(permissions.can_edit_council(current_user, council))
-    form = CouncilForm(obj=council, weekend=sorted(council.weekend_days))
+    form = CouncilForm(obj=council)
+    if not form.is_submitted():
+        # `obj` wins over keyword data in WTForms: the stored "4,5" string would check no box, and saving the form
+        # unchanged would then clear the weekend.
+        form.weekend.data = sorted(council.weekend_days)
     if form.validate_on_submit():
         services.update_council(current_user, council, **_council_form_data(form))
         db.session.commit()
