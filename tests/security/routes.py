@@ -11,12 +11,14 @@ from types import SimpleNamespace
 from unittest import mock
 
 from PIL import Image
+from sqlalchemy import select
 
 from werkzeug.routing.converters import AnyConverter
 
 from civicvoice import create_app
 from civicvoice.accounts import tokens
 from civicvoice.communities.services import link_councils, membership
+from civicvoice.council import responses as council_responses
 from civicvoice.council.services import staff_membership
 from civicvoice.database import utcnow
 from civicvoice.deliberation import amendments
@@ -24,6 +26,7 @@ from civicvoice.deliberation import services as deliberation
 from civicvoice.extensions import db
 from civicvoice.letters import pdf as letter_pdf
 from civicvoice.letters import services as letters
+from civicvoice.letters.models import Letter
 from civicvoice.meetings import services as meetings
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
@@ -72,6 +75,14 @@ def build_world():
     `letter_approved`, whose letter `second` drafted and the admin approved (ready to send); `letter_sent`, whose
     letter has two approved versions (the first replaced) and was delivered by hand with a photo of the receipt
     (`letter_code` the code of its current version).
+
+    The council's side (`staffer` is a responder of `council`, `viewer` a viewer of it, `outsider` a responder of
+    `other_council`): `letter_sent`'s demand is still `submitted` (its letter `sent_letter_id`);
+    `letter_acknowledged`'s letter (`acknowledged_letter_id`) was acknowledged by `staffer`; `letter_answered`'s
+    (`answered_letter_id`) was answered "accepted" with a JPEG photo (`response_photo_id`);
+    `letter_resolved`'s (`resolved_letter_id`) was accepted and then reported resolved, and its residents' check
+    is open (for 14 days from now): `second` contested it with a photo (`check_id`); the member co-signed it and has
+    not answered yet.
     """
     admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
     alpha = make_community(slug="alpha", is_open=False)
@@ -93,9 +104,14 @@ def build_world():
     meets = _meetings(admin, alpha, centre, demands["published"])
     votes = _votes(admin, alpha, member, second, demands["published"], demands["kept"], council)
     written = _letters(admin, alpha, council, second, member)
-    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes, **written,
+    viewer = make_staff(council, role="viewer")
+    other_council = make_council(contact_email="other-council@example.org")
+    outsider = make_staff(other_council, role="responder")
+    answered = _council_side(admin, alpha, council, second, member, staffer, written["letter_sent"])
+    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes, **written, **answered,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
-        council=council, staffer=staffer, unverified=unverified,
+        council=council, staffer=staffer, unverified=unverified, viewer=viewer, other_council=other_council,
+        outsider=outsider,
         request_id=membership(alpha, pending).id, staff_id=staff_membership(staffer).id,
         verify_token=tokens.issue("verify_email", user=unverified, email=unverified.email),
         reset_token=tokens.issue("reset_password", user=admin, email=admin.email),
@@ -285,6 +301,66 @@ def _letters(admin, community, council, second, member) -> dict:
             "letter_code": version.verification_code}
 
 
+def jpeg_bytes(size=(8, 8), color=(30, 120, 200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _letter_of(proposal) -> Letter:
+    return db.session.scalar(select(Letter).where(Letter.proposal_id == proposal.id))
+
+
+def _sent(admin, community, council, second, member, title, signers=()):
+    """An adopted demand (co-signed by `signers` while open) whose letter was delivered by hand: `submitted`."""
+    demand = proposals.create_draft(member, community, **demand_fields(council, title=title))
+    proposals.submit(member, demand)
+    proposals.publish(admin, demand)
+    for signer in signers:
+        signatures.sign(signer, demand, "public", "")
+    proposals._move(admin, demand, "open_vote")
+    proposals._move(admin, demand, "adopt")
+    with quick_pdfs():
+        letter = letters.create(second, demand, "ar")
+        letters.approve(admin, letter)
+        letters.record_hand_delivery(admin, letter, delivered_on=letters.local_today(community),
+                                     delivered_by="سلمى")
+    db.session.flush()
+    return demand, letter
+
+
+def _council_side(admin, community, council, second, member, staffer, sent) -> dict:
+    acknowledged, acknowledged_letter = _sent(admin, community, council, second, member, "حديقة عامة")
+    council_responses.acknowledge(staffer, acknowledged_letter, registry_number="IN-2026/20", body="وصلنا.")
+    answered, answered_letter = _sent(admin, community, council, second, member, "ملعب للحي")
+    answer = council_responses.answer(staffer, answered_letter, "accepted", body="سننفذ.",
+                                      photos=[(jpeg_bytes(), "site.jpg")])
+    resolved, resolved_letter = _sent(admin, community, council, second, member, "إصلاح الرصيف",
+                                      signers=(member, second))
+    council_responses.answer(staffer, resolved_letter, "accepted", body="سننفذ.")
+    council_responses.post_progress(staffer, resolved_letter, "resolved", "أصلحنا الرصيف.")
+    contest = council_responses.check(second, resolved, "contest", "ما زال مكسوراً.", (png_bytes(), "still.png"))
+    db.session.commit()
+    return {"sent_letter_id": _letter_of(sent).id, "letter_acknowledged": acknowledged,
+            "acknowledged_letter_id": acknowledged_letter.id, "letter_answered": answered,
+            "answered_letter_id": answered_letter.id, "response_photo_id": answer.photos[0].id,
+            "letter_resolved": resolved, "resolved_letter_id": resolved_letter.id, "check_id": contest.id}
+
+
+def answer_form(**fields) -> dict:
+    """The council's answer as a responder's browser posts it (multipart, with two fresh JPEG photos)."""
+    return {"decision": "accepted", "body": "سننفذ الطلب هذا الشهر.", "referred_to": "", "language": "ar",
+            "photos": [(io.BytesIO(jpeg_bytes()), "one.jpg"), (io.BytesIO(jpeg_bytes(color=(9, 9, 9))), "two.jpg")],
+            **fields}
+
+
+def progress_form(**fields) -> dict:
+    """A progress update as a responder's browser posts it: the work scheduled, with its date and a photo."""
+    return {"stage": "scheduled", "scheduled_for": (date.today() + timedelta(days=10)).isoformat(),
+            "body": "يبدأ العمل بعد عشرة أيام.", "language": "ar",
+            "photos": [(io.BytesIO(jpeg_bytes()), "plan.jpg")], **fields}
+
+
 def letter_form(council, **fields) -> dict:
     """Every field of the letter's edit form, as a browser posts it."""
     return {"language": "ar", "letter_date": date.today().isoformat(), "recipient_name": council.name,
@@ -404,7 +480,36 @@ GET_CASES = {
     "letters.discussion": lambda w: {"proposal_id": w.letter_ready.id},
     "letters.verify_form": lambda w: {},
     "letters.verify": lambda w: {"code": w.letter_code},
+    "council.my_inbox": lambda w: {},
+    "council.inbox": lambda w: {"council_id": w.council.id},
+    "council.letter": lambda w: {"council_id": w.council.id, "letter_id": w.sent_letter_id},
+    "council.response_photo": lambda w: {"proposal_id": w.letter_answered.id, "photo_id": w.response_photo_id},
+    "council.check_photo": lambda w: {"proposal_id": w.letter_resolved.id, "check_id": w.check_id},
+    "council.check": lambda w: {"proposal_id": w.letter_resolved.id},
+    "council.reopen": lambda w: {"proposal_id": w.letter_resolved.id},
+    "council.accountability": lambda w: {"council_id": w.council.id},
+    "council.community_accountability": lambda w: {"slug": w.alpha.slug},
 }
+
+# Who requests a rule in the suites that sign in (the site admin, but for these): the council's forms are its
+# responders' (a site admin is not on the council's staff), "is it really fixed?" is for co-signers (the admin's
+# own email is not verified, so they have no counted signature), and the menu's inbox link is for staff.
+SIGNED_IN_AS = {
+    "council.my_inbox": "staffer",
+    "council.acknowledge": "staffer",
+    "council.answer": "staffer",
+    "council.progress": "staffer",
+    "council.check": "member",
+}
+# GET rules that answer with a redirection (303) to the page, not the page itself: endpoint -> where to.
+REDIRECTS = {
+    "council.my_inbox": lambda w: f"/councils/{w.council.id}/inbox",
+}
+
+
+def signed_in_as(world, endpoint: str):
+    """The user who requests `endpoint` in the suites that sign in (see SIGNED_IN_AS)."""
+    return getattr(world, SIGNED_IN_AS.get(endpoint, "admin"))
 
 # POST rules: endpoint -> (URL values, a form that succeeds for the signed-in admin of build_world). ----
 # A rule with <any(...)> choices is called with them as keyword arguments (post_case), so each choice can
@@ -516,6 +621,14 @@ POST_CASES = {
     "letters.send_email": lambda w: ({"proposal_id": w.letter_approved.id}, {}),
     "letters.deliver": lambda w: ({"proposal_id": w.letter_approved.id}, delivery_form()),
     "letters.verify": lambda w: ({"code": w.letter_code}, {"pdf": (io.BytesIO(STAND_IN_PDF), "letter.pdf")}),
+    "council.acknowledge": lambda w: ({"council_id": w.council.id, "letter_id": w.sent_letter_id},
+                                      {"registry_number": "IN-2026/31", "body": "وصلنا كتابكم.", "language": "ar"}),
+    "council.answer": lambda w: ({"council_id": w.council.id, "letter_id": w.acknowledged_letter_id}, answer_form()),
+    "council.progress": lambda w: ({"council_id": w.council.id, "letter_id": w.answered_letter_id}, progress_form()),
+    "council.check": lambda w: ({"proposal_id": w.letter_resolved.id},
+                                {"verdict": "contest", "comment": "الحفرة ما زالت.",
+                                 "photo": (io.BytesIO(jpeg_bytes()), "hole.jpg")}),
+    "council.reopen": lambda w: ({"proposal_id": w.letter_resolved.id}, {"reason": "الرصيف ما زال مكسوراً."}),
 }
 
 # POST routes whose success changes the session only, never a row.

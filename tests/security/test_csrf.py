@@ -2,15 +2,15 @@
 nothing.
 
 Each POST is built with real objects and a form that succeeds, and sent by a signed-in site admin (by a
-visitor for the forms only visitors use), so that neither a 404 nor a permission check can stand in for the
-CSRF check.
+visitor for the forms only visitors use, by the council's responder or a co-signer for theirs: routes.SIGNED_IN_AS),
+so that neither a 404 nor a permission check can stand in for the CSRF check.
 """
 import pytest
 
 from civicvoice import create_app
 
 from .routes import (ANSWER_ONLY, POST_CASES, SAFE_METHODS, SESSION_ONLY, URL_MAP, VISITORS_ONLY, build,
-                     csrf_token_of, post_case, rule_id, rules, state_changing_endpoints)
+                     csrf_token_of, post_case, rule_id, rules, signed_in_as, state_changing_endpoints)
 
 POST_RULES = rules("POST")
 csrf_on = pytest.mark.app_config(WTF_CSRF_ENABLED=True)
@@ -44,7 +44,7 @@ def test_csrf_protection_is_on_outside_tests():
 def test_post_without_token_is_refused_and_changes_nothing(app, client, login_as, world, snapshot, case):
     url, data = _request(app, world, case)
     if case[0] not in VISITORS_ONLY:
-        login_as(world.admin)
+        login_as(signed_in_as(world, case[0]))
     before = snapshot()
     response = client.post(url, data=data)
     assert response.status_code == 400
@@ -57,7 +57,7 @@ def test_same_post_with_the_token_succeeds(app, client, login_as, world, snapsho
     """The control: the very request refused above goes through with a token, so the token is what counts."""
     url, data = _request(app, world, case)
     if case[0] not in VISITORS_ONLY:
-        login_as(world.admin)
+        login_as(signed_in_as(world, case[0]))
     token = csrf_token()
     before = snapshot()
     response = client.post(url, data={**data, "csrf_token": token})
