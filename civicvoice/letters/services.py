@@ -269,7 +269,9 @@ def _mark_sent(actor, letter: Letter, **delivery) -> None:
     signers = db.session.scalars(
         select(Signature).where(Signature.proposal_id == proposal.id, Signature.status == "confirmed",
                                 Signature.user_id.is_not(None)))
-    activity.notify(event, [s.user for s in signers] + proposals.authors(proposal))
+    # The council's staff hear of it too: the letter is now in their inbox, its deadline running.
+    staff = [member.user for member in council.staff] if council is not None else []
+    activity.notify(event, [s.user for s in signers] + proposals.authors(proposal) + staff)
     db.session.flush()
 
 

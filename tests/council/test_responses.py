@@ -128,6 +128,16 @@ def test_acknowledge_notifies_signers_authors_and_committee_but_not_the_actor(ap
     assert people["bystander"].id not in expected
 
 
+def test_sending_a_letter_tells_the_council_staff_it_is_in_their_inbox(app, db):
+    council = make_council(contact_email="diwan@example.org", postal_address="دمشق")
+    responder, viewer = make_staff(council), make_staff(council, role="viewer")
+    elsewhere = make_staff(make_council())
+    letter = make_sent_letter(council=council)
+    recipients = notified(db, event_of(db, letter.proposal, "proposal.send_letter"))
+    assert {responder.id, viewer.id} <= recipients
+    assert elsewhere.id not in recipients
+
+
 def test_a_second_acknowledgement_is_an_invalid_transition(app, db):
     letter = make_sent_letter()
     responder = make_staff(letter.council)
