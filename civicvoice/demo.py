@@ -316,7 +316,7 @@ def _council_letter(people, council, community, spec) -> None:
         letters.record_hand_delivery(drafter, letter, delivered_on=local_day(days["sent"]),
                                      delivered_by=drafter.display_name, registry_number=spec["registry_number"])
     # Its deadline, counted in the council's calendar from the day it was really delivered.
-    letter.response_due_on = deadlines.due_date(council, letter.sent_at)
+    letter.response_due_on = deadlines.due_date(council, letter.sent_at, letter.delivered_on)
     _set_due_in_events(proposal, letter.response_due_on)
 
     if "acknowledged" in days:

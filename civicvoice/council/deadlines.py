@@ -30,12 +30,14 @@ def add_days(start: date, days: int, working_days: bool = False, weekend: frozen
     return current
 
 
-def due_date(council, sent_at: datetime) -> date:
-    """The day by which `council` should answer a letter it received at `sent_at`."""
+def due_date(council, sent_at: datetime, received_on: date | None = None) -> date:
+    """The day by which `council` should answer a letter sent at `sent_at`, or handed in on `received_on` (a date
+    in the council's calendar, when the delivery is recorded later than it happened)."""
     days = council.response_days if council is not None else 30
+    start = received_on or local_date(sent_at, council.timezone if council is not None else None)
     if council is None:
-        return add_days(local_date(sent_at, None), days)
-    return add_days(local_date(sent_at, council.timezone), days, council.working_days, council.weekend_days)
+        return add_days(start, days)
+    return add_days(start, days, council.working_days, council.weekend_days)
 
 
 def today(council) -> date:

@@ -260,8 +260,9 @@ def _mark_sent(actor, letter: Letter, **delivery) -> None:
     letter.status = "sent"
     letter.sent_at = utcnow()
     letter.sent_by_id = actor.id
-    # Counted in the council's calendar (its zone, and its working days when it counts those).
-    letter.response_due_on = deadlines.due_date(council, letter.sent_at)
+    # Counted in the council's calendar (its zone, and its working days when it counts those), from the day the
+    # council received it: today for an email, the day it was handed in for a delivery recorded later.
+    letter.response_due_on = deadlines.due_date(council, letter.sent_at, delivery.get("delivered_on"))
     proposal.submitted_at = letter.sent_at
     event = proposals.send_letter(actor, proposal, reference=letter.reference, method=letter.method,
                                   due=letter.response_due_on.isoformat(),

@@ -180,8 +180,8 @@ def deliver(proposal_id):
                 form.receipt.errors = [error.message]
             else:
                 db.session.commit()
-                flash(_("The delivery is recorded. The council's response time starts today; the co-signers are "
-                        "told."), "success")
+                flash(_("The delivery is recorded. The council's response time runs from the day it was handed "
+                        "in; the co-signers are told."), "success")
                 return see_other(_here(letter))
     db.session.rollback()
     return render_template("letters/show.html", proposal=letter.proposal, letter=letter, version=letter.current,

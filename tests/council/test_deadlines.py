@@ -159,3 +159,26 @@ def test_sending_a_letter_to_a_calendar_day_council_counts_every_day_in_its_zone
     with freeze_time("2026-01-08 22:30:00"):
         sent = make_sent_letter(proposal, method="hand")
     assert sent.response_due_on == date(2026, 1, 19)
+
+
+def test_a_hand_delivery_recorded_later_counts_from_the_day_it_was_handed_in(app, db):
+    from civicvoice.letters import services as letters
+    from tests.factories import committee_member, make_letter
+
+    board = make_council(contact_email="diwan@example.org", postal_address="دمشق", response_days=10)
+    proposal = make_adopted(council=board)
+    letter = make_letter(proposal, approve=True)
+    # Recorded on Monday 12 January; it was handed in on Sunday 4 January.
+    with freeze_time("2026-01-12 09:00:00"):
+        letters.record_hand_delivery(committee_member(proposal.community), letter, delivered_on=date(2026, 1, 4),
+                                     delivered_by="سعاد")
+    db.session.commit()
+    assert letter.response_due_on == date(2026, 1, 14)
+    assert deadlines.due_date(board, letter.sent_at) == date(2026, 1, 22)  # what counting from the record would say
+
+
+def test_due_date_from_a_given_day_of_receipt():
+    board = SimpleNamespace(response_days=3, timezone="Asia/Damascus", working_days=True, weekend_days=frozenset({4, 5}))
+    sent = datetime(2026, 1, 12, 9, 0, tzinfo=timezone.utc)
+    # Received Wednesday 7 January: Thursday 8, (Fri, Sat skipped), Sunday 11, Monday 12.
+    assert deadlines.due_date(board, sent, date(2026, 1, 7)) == date(2026, 1, 12)
