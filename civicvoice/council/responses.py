@@ -324,11 +324,16 @@ def settle_due(now: datetime | None = None) -> int:
     return sum(1 for proposal in due if settle(proposal, now))
 
 
-def page_context(proposal: Proposal, user) -> dict:
-    """What the demand's page shows of the council's side: its responses, and the residents' check while open."""
+def page_context(proposal: Proposal, user, letter=None) -> dict:
+    """What the demand's page shows of the council's side: its responses, the days left for the council's answer
+    (negative once overdue), and the residents' check while open."""
+    from . import deadlines
+
     round_ = current_round(proposal)
+    waiting = letter is not None and letter.status == "sent" and letter.answered_at is None
+    days_left = deadlines.days_left(letter.response_due_on, deadlines.today(letter.council)) if waiting else None
     signed_in = user is not None and getattr(user, "is_authenticated", False)
-    return {"council_responses": of(proposal), "check_round": round_,
+    return {"council_responses": of(proposal), "check_round": round_, "answer_days_left": days_left,
             "check_tally": tally(round_) if round_ is not None else None,
             "check_closes_at": check_closes_at(round_) if round_ is not None else None,
             "my_check": check_of(user, round_) if signed_in and round_ is not None else None}

@@ -148,12 +148,13 @@ def show(proposal_id):
     if council_responses.settle(proposal) is not None:  # the residents' 14-day check is over: weigh it now
         db.session.commit()
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
+    letter = letter_of(proposal)
     context = box_context(proposal) | arguments_context(proposal) | dict(
         authors=services.authors(proposal), events=events, meetings=for_proposal(proposal), poll=vote_of(proposal),
-        letter=letter_of(proposal), describe=describe, attachments=attachments.of(proposal),
+        letter=letter, describe=describe, attachments=attachments.of(proposal),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
-        coauthor_form=CoauthorForm(), official=OFFICIAL) | council_responses.page_context(proposal, current_user)
+        coauthor_form=CoauthorForm(), official=OFFICIAL) | council_responses.page_context(proposal, current_user, letter)
     return render_template("proposals/show.html", **context)
 
 

@@ -144,6 +144,17 @@ def test_inbox_lists_only_the_councils_letters_newest_first_with_the_deadline(cl
     assert "10 days overdue" in plain(html) and "25 days left" in plain(html) and "28 days left" in plain(html)
 
 
+def test_the_demand_page_shows_anyone_how_overdue_the_councils_answer_is(client, login_as, w, inbox):
+    login_as(w.resident)
+    page = plain(text_of(client.get(f"/demands/{inbox.overdue.proposal_id}")))
+    assert "10 days overdue" in page
+    assert "overdue" not in plain(text_of(client.get(f"/demands/{inbox.fresh.proposal_id}")))
+    answered = inbox.overdue
+    responses.answer(w.responder, answered, "accepted", body="We will")
+    db.session.commit()
+    assert "overdue" not in plain(text_of(client.get(f"/demands/{answered.proposal_id}")))
+
+
 def test_the_menu_link_leads_staff_to_their_own_inbox(client, login_as, w, inbox):
     login_as(w.viewer)
     response = client.get("/council/inbox")
