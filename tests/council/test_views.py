@@ -155,6 +155,15 @@ def test_the_demand_page_shows_anyone_how_overdue_the_councils_answer_is(client,
     assert "overdue" not in plain(text_of(client.get(f"/demands/{answered.proposal_id}")))
 
 
+def test_the_demand_page_leads_the_councils_staff_to_the_letter_in_their_inbox(client, login_as, w, inbox):
+    link = f'href="{letter_url(inbox.overdue)}"'
+    login_as(w.viewer)
+    assert link in text_of(client.get(f"/demands/{inbox.overdue.proposal_id}"))
+    for other in (w.outsider, w.resident):
+        login_as(other)
+        assert link not in text_of(client.get(f"/demands/{inbox.overdue.proposal_id}"))
+
+
 def test_the_menu_link_leads_staff_to_their_own_inbox(client, login_as, w, inbox):
     login_as(w.viewer)
     response = client.get("/council/inbox")
