@@ -76,7 +76,7 @@ def inbox(council_id):
     page = db.paginate(stats.inbox(council.id, community_id=community_id, category=category, status=status,
                                    today=today), per_page=INBOX_PAGE, error_out=False)
     return render_template("council/inbox.html", council=council, page=page, form=form, today=today,
-                           days_left=deadlines.days_left, is_overdue=deadlines.is_overdue,
+                           days_left=deadlines.days_left,
                            filters={"community": community_id or "", "category": category, "status": status})
 
 
@@ -91,7 +91,7 @@ def _letter_page(council: Council, letter: Letter, status: int = 200, **forms):
         council=council, letter=letter, proposal=proposal, responses=responses.of(proposal),
         poll=vote_of(proposal), argument_counts=deliberation.stance_counts(proposal),
         strongest=deliberation.strongest(proposal),
-        today=deadlines.today(council), days_left=deadlines.days_left, is_overdue=deadlines.is_overdue,
+        today=deadlines.today(council), days_left=deadlines.days_left,
         round=round_, tally=responses.tally(round_) if round_ else None,
         round_closes=responses.check_closes_at(round_) if round_ else None,
         contested=contested, contests=responses.contests(contested) if contested else [],

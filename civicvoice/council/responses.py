@@ -18,7 +18,7 @@ from ..extensions import db
 from ..proposals import attachments
 from ..proposals import services as proposals
 from ..proposals.models import Proposal
-from ..signatures.models import Signature
+from ..signatures import services as signatures
 from .models import DECISIONS, STAGES, VERDICTS, CouncilResponse, ResolutionCheck, ResponsePhoto
 
 CHECK_DAYS = 14
@@ -35,27 +35,15 @@ def of(proposal: Proposal) -> list[CouncilResponse]:
         .order_by(CouncilResponse.created_at, CouncilResponse.id)))
 
 
-def answer_of(letter) -> CouncilResponse | None:
-    return db.session.scalar(select(CouncilResponse).where(CouncilResponse.letter_id == letter.id,
-                                                           CouncilResponse.kind == "answer"))
-
-
-def signers(proposal: Proposal) -> list:
-    return list(db.session.scalars(
-        select(Signature).where(Signature.proposal_id == proposal.id, Signature.status == "confirmed",
-                                Signature.user_id.is_not(None))))
-
-
 def audience(proposal: Proposal) -> list:
     """Everyone told of the council's steps: confirmed co-signers with an account, the authors, the committee."""
-    return ([s.user for s in signers(proposal)] + proposals.authors(proposal)
+    return (signatures.signer_accounts(proposal) + proposals.authors(proposal)
             + [m.user for m in communities.committee(proposal.community)])
 
 
 def is_signer(user, proposal: Proposal) -> bool:
-    return user is not None and db.session.scalar(
-        select(func.count()).where(Signature.proposal_id == proposal.id, Signature.user_id == user.id,
-                                   Signature.status == "confirmed")) > 0
+    signature = signatures.signature_of(user, proposal)
+    return signature is not None and signature.status == "confirmed"
 
 
 def current_round(proposal: Proposal) -> CouncilResponse | None:

@@ -19,6 +19,7 @@ from ..i18n import force_locale
 from ..proposals import attachments
 from ..proposals import services as proposals
 from ..proposals.models import Proposal
+from ..signatures import services as signatures
 from ..signatures.models import Signature
 from . import document
 from .models import Letter, LetterVersion
@@ -267,12 +268,9 @@ def _mark_sent(actor, letter: Letter, **delivery) -> None:
     event = proposals.send_letter(actor, proposal, reference=letter.reference, method=letter.method,
                                   due=letter.response_due_on.isoformat(),
                                   council=council.name if council else "")
-    signers = db.session.scalars(
-        select(Signature).where(Signature.proposal_id == proposal.id, Signature.status == "confirmed",
-                                Signature.user_id.is_not(None)))
     # The council's staff hear of it too: the letter is now in their inbox, its deadline running.
     staff = [member.user for member in council.staff] if council is not None else []
-    activity.notify(event, [s.user for s in signers] + proposals.authors(proposal) + staff)
+    activity.notify(event, signatures.signer_accounts(proposal) + proposals.authors(proposal) + staff)
     db.session.flush()
 
 

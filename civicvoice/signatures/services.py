@@ -16,6 +16,7 @@ from ..database import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..proposals import states
+from ..accounts.models import User
 from ..proposals.models import Proposal
 from .models import VISIBILITY, PaperBatch, Signature
 
@@ -278,6 +279,13 @@ def signers(proposal: Proposal):
     """Confirmed signatures, newest first; paginate with db.paginate."""
     return (select(Signature).where(Signature.proposal_id == proposal.id, Signature.status == "confirmed")
             .order_by(Signature.confirmed_at.desc(), Signature.id.desc()))
+
+
+def signer_accounts(proposal: Proposal) -> list:
+    """The accounts behind the confirmed signatures (paper signers have none): who is told what becomes of it."""
+    return list(db.session.scalars(
+        select(User).join(Signature, Signature.user_id == User.id)
+        .where(Signature.proposal_id == proposal.id, Signature.status == "confirmed")))
 
 
 def latest_public(proposal: Proposal, limit: int = 5) -> list[Signature]:

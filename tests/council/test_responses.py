@@ -15,6 +15,7 @@ from civicvoice.council.models import CouncilResponse, ResolutionCheck, Response
 from civicvoice.database import utcnow
 from civicvoice.errors import Conflict, InvalidInput, InvalidTransition
 from civicvoice.proposals import attachments
+from civicvoice.signatures import services as signatures
 from tests.factories import (advance_proposal, make_answered, make_coauthor, make_committee, make_community,
                              make_council, make_member, make_proposal, make_sent_letter, make_signature, make_staff,
                              make_user)
@@ -84,7 +85,7 @@ def resolved(db, signers=3):
     db.session.commit()
     proposal = letter.proposal
     assert proposal.status == "resolved"
-    return letter, responder, report, [s.user for s in responses.signers(proposal)]
+    return letter, responder, report, signatures.signer_accounts(proposal)
 
 
 # Acknowledging ------------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def test_accepting_keeps_the_demand_acknowledged(app, db, decision):
     assert letter.answered_at == answer.created_at
     event = event_of(db, letter.proposal, "proposal.council_answer")
     assert (event.data["decision"], event.data["response_id"]) == (decision, answer.id)
-    assert responses.answer_of(letter).id == answer.id
+    assert [r.id for r in responses_of(db, letter, "answer")] == [answer.id]
 
 
 def test_declining_needs_a_reason(app, db):
@@ -361,7 +362,7 @@ def test_at_most_four_photos(app, db):
 
 def test_checking_only_while_a_round_is_open(app, db):
     letter, responder = make_answered(signers=1)
-    signer = responses.signers(letter.proposal)[0].user
+    signer = signatures.signer_accounts(letter.proposal)[0]
     with pytest.raises(Conflict):
         responses.check(signer, letter.proposal, "confirm")
     responses.post_progress(responder, letter, "in_progress", "بدأنا")

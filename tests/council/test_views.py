@@ -27,6 +27,7 @@ from civicvoice.voting import services as voting
 from tests.factories import (advance_proposal, committee_member, make_admin, make_committee, make_community,
                              make_council, make_member, make_paper_batch, make_proposal, make_sent_letter,
                              make_signature, make_staff, make_user, make_vote)
+from tests.pages import flashes, plain, text_of
 
 EN = {"Accept-Language": "en"}
 
@@ -67,23 +68,6 @@ def sent(w, title, *, community=None, council=None, category="facility_repair", 
     letter.response_due_on = council_today(letter.council) + timedelta(days=due_in)
     db.session.commit()
     return letter
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def plain(html: str) -> str:
-    html = re.sub(r"</?(bdi|span|strong|em|a|code|time)\b[^>]*>", "", html)
-    text = re.sub("[\u2066-\u2069]", "", unescape(re.sub(r"<[^>]+>", " ", html)))
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def flashes(client, response) -> list[str]:
-    assert response.status_code == 303, text_of(response)[:2000]
-    html = text_of(client.get(response.headers["Location"]))
-    return [plain(item) for block in re.findall(r'<ul class="flash">(.*?)</ul>', html, re.S)
-            for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)]
 
 
 def inbox_titles(html: str) -> list[str]:

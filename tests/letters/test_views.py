@@ -8,7 +8,6 @@ import hashlib
 import io
 import re
 from datetime import date, timedelta
-from html import unescape
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +21,7 @@ from civicvoice.letters.models import Letter, LetterVersion
 from civicvoice.proposals.models import Proposal
 from tests.factories import (advance_proposal, make_committee, make_community, make_council, make_member,
                              make_paper_batch, make_proposal, make_signature, make_staff, make_user, scan_png)
+from tests.pages import flashes, plain, text_of
 
 CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 # Names and contact details of signers: they may appear in the committee's letter, never anywhere public.
@@ -61,26 +61,6 @@ def w(app):
         viewer=make_staff(council, make_user(name="Council Viewer", locale="en"), role="viewer"),
         other_staff=make_staff(other_council, make_user(name="Other Clerk", locale="en"), role="responder"),
     )
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def plain(html: str) -> str:
-    """The words of a page or message, without tags (inline ones leave no space), without the Unicode isolates
-    around codes and addresses, and with single spaces."""
-    html = re.sub(r"</?(bdi|span|strong|em|a|code)\b[^>]*>", "", html)
-    text = re.sub("[\u2066-\u2069]", "", unescape(re.sub(r"<[^>]+>", " ", html)))  # Unicode isolates
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def flashes(client, response) -> list[str]:
-    """The flash messages shown on the page a 303 leads to."""
-    assert response.status_code == 303, text_of(response)[:2000]
-    html = text_of(client.get(response.headers["Location"]))
-    return [plain(item) for block in re.findall(r'<ul class="flash">(.*?)</ul>', html, re.S)
-            for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)]
 
 
 def errors_of(html: str) -> list[str]:

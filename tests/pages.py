@@ -1,0 +1,23 @@
+"""Reading the pages the test client gets back: their text, their words, the flash messages after a redirect."""
+import re
+from html import unescape
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def plain(html: str) -> str:
+    """The words of a page or message, without tags (inline ones leave no space), without the Unicode isolates
+    around codes and addresses, and with single spaces."""
+    html = re.sub(r"</?(bdi|span|strong|em|a|code|time)\b[^>]*>", "", html)
+    text = re.sub("[\u2066-\u2069]", "", unescape(re.sub(r"<[^>]+>", " ", html)))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def flashes(client, response) -> list[str]:
+    """The flash messages shown on the page a 303 leads to."""
+    assert response.status_code == 303, text_of(response)[:2000]
+    html = text_of(client.get(response.headers["Location"]))
+    return [plain(item) for block in re.findall(r'<ul class="flash">(.*?)</ul>', html, re.S)
+            for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)]
