@@ -95,6 +95,19 @@ def _writing_request() -> bool:
     return getattr(view, "sqlite_immediate", False)
 
 
+def insert_ignoring(model, conflict_columns: list[str], values: dict):
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: a duplicate is an outcome, not an error (the
+    statement returns the new id, or nothing when the row was there already)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from .extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+            .returning(model.__table__.c.id))
+
+
 def after_commit(callback) -> None:
     """Run `callback()` once the current transaction commits; drop it if it rolls back."""
     from .extensions import db
@@ -103,6 +116,10 @@ def after_commit(callback) -> None:
 
 
 def _run_after_commit(session) -> None:
+    # SQLAlchemy also fires after_commit when a SAVEPOINT is released (begin_nested): only the outermost commit
+    # makes the work durable, so callbacks wait for it.
+    if session.in_nested_transaction():
+        return
     for callback in session.info.pop("after_commit", []):
         callback()
 

@@ -28,7 +28,10 @@ def run_later(func, *args, **kwargs) -> None:
     if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_INLINE"):
         queue().enqueue(func, *args, **kwargs)
         return
-    func(*args, **kwargs)
+    # A fresh application context, as a worker has: its own database session, since this often runs right
+    # after a commit, when the caller's session may not emit SQL any more.
+    with current_app.app_context():
+        func(*args, **kwargs)
 
 
 def work(burst: bool = False) -> None:

@@ -8,11 +8,10 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import activity
 from ..communities import services as communities
-from ..database import utcnow
+from ..database import insert_ignoring, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..proposals import states
@@ -92,10 +91,7 @@ def signature_of(user, proposal: Proposal) -> Signature | None:
 
 
 def _insert_ignoring_duplicates(values: dict):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(Signature).values(**values).on_conflict_do_nothing(
-        index_elements=["proposal_id", "user_id"]).returning(Signature.id)
+    return insert_ignoring(Signature, ["proposal_id", "user_id"], values)
 
 
 def sign(user, proposal: Proposal, visibility: str = "public", comment: str = "") -> Signature:
