@@ -1,12 +1,11 @@
 """CivicVoice: communities turn shared needs into formal, signed demands to their local councils."""
 from importlib import import_module
-
 from pathlib import Path
 
 from flask import Flask
 
-FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings", "voting",
-            "letters")
+FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings",
+            "voting", "letters", "moderation")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for feature in FEATURES:  # every table is known before migrations or queries run
         import_module(f"{__name__}.{feature}.models")
+    import_module(f"{__name__}.mail")  # the outbox's tables
 
     from .accounts.views import bp as accounts_bp
     from .activity.views import bp as activity_bp
@@ -43,8 +43,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .signatures.views import bp as signatures_bp
     from .voting.views import bp as voting_bp
     from .letters.views import bp as letters_bp
+    from .moderation.views import bp as moderation_bp
+    from .dashboard.views import bp as dashboard_bp
     for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp,
-                      deliberation_bp, meetings_bp, voting_bp, letters_bp):
+                      deliberation_bp, meetings_bp, voting_bp, letters_bp, moderation_bp, dashboard_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -1,5 +1,5 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
-`flask council settle-checks`."""
+`flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -13,6 +13,26 @@ jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
 signatures_cli = AppGroup("signatures", help="Co-signatures.")
 votes_cli = AppGroup("votes", help="Votes and ballots.")
 council_cli = AppGroup("council", help="Councils' answers and residents' checks.")
+notifications_cli = AppGroup("notifications", help="Notifications by email.")
+mail_cli = AppGroup("mail", help="The mail outbox.")
+
+
+@notifications_cli.command("send-digests")
+def send_digests():
+    """Mail each person their daily digest of unread notifications (run it once a day from cron or RQ scheduler)."""
+    from .activity.emails import send_digests as send
+
+    click.echo(f"{send()} digest(s) written to the outbox.")
+
+
+@mail_cli.command("deliver")
+def deliver():
+    """Send whatever should have left and has not: notifications due at once, then the outbox (cron, every few
+    minutes; a failed delivery is tried again later and later)."""
+    from .activity.emails import sweep
+
+    done = sweep()
+    click.echo(f"{done['notifications']} notification mail(s) written, {done['outbox']} message(s) delivered.")
 
 
 @council_cli.command("settle-checks")
@@ -94,5 +114,5 @@ def worker(burst):
 
 
 def init_app(app) -> None:
-    for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli):
+    for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli):
         app.cli.add_command(group)

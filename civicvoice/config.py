@@ -67,6 +67,10 @@ class Config:
     # Arguments, replies and amendments, per account: a lively debate, not a flood.
     POST_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
 
+    # Reports from this many different people (email confirmed) hide an item until the committee reviews it;
+    # each community may change it (moderation rules).
+    REPORT_THRESHOLD = 3
+
     PER_PAGE = 20
     ARGUMENTS_PER_PAGE = 50  # top-level arguments per page; their replies come with them
     ARGUMENT_EDIT_MINUTES = 15

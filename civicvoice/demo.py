@@ -19,6 +19,7 @@ PEOPLE = [
     ("layla@civicvoice.example", "ليلى Haddad", "en", False),
     ("youssef@civicvoice.example", "يوسف العلي", "ar", False),
     ("staff@civicvoice.example", "رنا الموظفة", "ar", False),
+    ("samir@civicvoice.example", "سمير البائع", "ar", False),
 ]
 
 COMMUNITIES = [
@@ -31,7 +32,7 @@ COMMUNITIES = [
         }],
         # Two committee members, so a letter drafted by one can be approved by the other (four eyes).
         "committee": ["salma@civicvoice.example", "omar@civicvoice.example"],
-        "members": ["layla@civicvoice.example"],
+        "members": ["layla@civicvoice.example", "samir@civicvoice.example"],
     },
     {
         "slug": "ain-al-fijeh", "code": "AFJ", "name": "قرية عين الفيجة", "is_open": False,
@@ -177,7 +178,36 @@ def load() -> int:
     created += _vote(people)
     created += _letter(people, council)
     created += _council_letters(people, council)
+    created += _moderation(people)
     return created
+
+
+def _moderation(people) -> int:
+    """On the school-roof demand, Samir posts an advertisement (Layla reported it: it waits in al-midan's queue)
+    and an argument naming a neighbour with her phone (Salma hid it: the public log says why, and Samir may
+    appeal); al-midan holds arguments with links for review; Layla asks for an identity check at the centre."""
+    from .deliberation import services as deliberation
+    from .deliberation.models import Argument
+    from .moderation import items
+    from .moderation import services as moderation
+    from .proposals.models import Proposal
+
+    samir, salma, layla = (people[f"{name}@civicvoice.example"] for name in ("samir", "salma", "layla"))
+    proposal = db.session.scalar(select(Proposal).where(Proposal.title == DEMANDS[0][2]))
+    if proposal is None or proposal.status != "open" or db.session.scalar(
+            select(Argument.id).where(Argument.author_id == samir.id).limit(1)):
+        return 0
+    advert = deliberation.post(samir, proposal, "for", "عندي أفضل أسعار للقرميد والعزل! اتصلوا بمحل البناء الحديث.")
+    moderation.report(layla, items.of("argument", advert), "spam", "إعلان لمحل لا علاقة له بالمطلب.")
+    personal = deliberation.post(samir, proposal, "against",
+                                 "جارتنا أم خالد تعرف المقاول، رقمها 0944 555 123 واسألوها لماذا تأخر الإصلاح.")
+    moderation.hide(salma, items.of("argument", personal), "كشف رقم هاتف جارة دون إذنها.")
+    community = proposal.community
+    moderation.update_rules(salma, community, report_threshold=3, hold_account_days=0, hold_links=True,
+                            hold_words="")
+    if communities.open_verification_request(layla, community) is None and layla.verified_in_person_at is None:
+        communities.request_verification(layla, community, "أستطيع الحضور يوم الأحد صباحاً.")
+    return 1
 
 
 @contextmanager

@@ -52,6 +52,35 @@ def is_committee(user, community) -> bool:
     return membership is not None and membership.status == "active" and membership.role == "committee"
 
 
+def is_blocked(user, community) -> bool:
+    """The committee stopped this person posting, signing and voting in the community (for now)."""
+    from .moderation.services import active_block
+
+    if not _signed_in(user) or community is None:
+        return False
+    memo, key = _memo(), ("blocked", user.id, community.id)
+    if key not in memo:
+        memo[key] = active_block(user, community) is not None
+    return memo[key]
+
+
+def _participant(user, community) -> bool:
+    """An active member who is not blocked: may post, sign and vote in the community."""
+    return is_member(user, community) and not is_blocked(user, community)
+
+
+def is_committee_anywhere(user) -> bool:
+    from .communities.models import Membership
+
+    if not _signed_in(user):
+        return False
+    memo, key = _memo(), ("committee_anywhere", user.id)
+    if key not in memo:
+        memo[key] = db.session.scalar(select(Membership.id).where(
+            Membership.user_id == user.id, Membership.role == "committee").limit(1)) is not None
+    return memo[key]
+
+
 def has_pending_request(user, community) -> bool:
     membership = _membership(user, community)
     return membership is not None and membership.status == "pending"
@@ -68,6 +97,10 @@ def can_delete_account(user, target) -> bool:
 
 
 def can_view_notifications(user) -> bool:
+    return _signed_in(user)
+
+
+def can_choose_notifications(user) -> bool:
     return _signed_in(user)
 
 
@@ -200,7 +233,7 @@ def can_check_resolution(user, proposal) -> bool:
     """Residents who co-signed are asked whether the council's "resolved" is true."""
     from .council.responses import is_signer
 
-    if not _signed_in(user) or proposal.status != "resolved":
+    if not _signed_in(user) or proposal.status != "resolved" or is_blocked(user, proposal.community):
         return False
     memo, key = _memo(), ("signer", user.id, proposal.id)
     if key not in memo:
@@ -238,13 +271,14 @@ def can_view_proposal(user, proposal) -> bool:
 
 
 def can_draft_proposal(user, community) -> bool:
-    return is_member(user, community)
+    return _participant(user, community)
 
 
 def can_edit_proposal(user, proposal) -> bool:
     from .proposals import states
 
-    return proposal.status in states.EDITABLE and "author" in proposal_roles(user, proposal)
+    return (proposal.status in states.EDITABLE and "author" in proposal_roles(user, proposal)
+            and not is_blocked(user, proposal.community))
 
 
 def can_invite_coauthor(user, proposal) -> bool:
@@ -268,6 +302,8 @@ def can_transition_proposal(user, proposal, action: str) -> bool:
 
     if not states.allowed(action, proposal.status):
         return False
+    if action == "submit" and is_blocked(user, proposal.community):
+        return False
     return bool(proposal_roles(user, proposal) & states.TRANSITIONS[action].roles)
 
 
@@ -285,7 +321,7 @@ def can_sign_proposal(user, proposal) -> bool:
     """Active members sign open demands (an unverified email makes the signature pending)."""
     from .proposals import states
 
-    return proposal.status in states.SIGNABLE and is_member(user, proposal.community)
+    return proposal.status in states.SIGNABLE and _participant(user, proposal.community)
 
 
 def can_manage_signatures(user, proposal) -> bool:
@@ -304,7 +340,7 @@ def can_argue(user, proposal) -> bool:
     """Members post arguments and questions on a public demand that is still alive."""
     from .proposals import states
 
-    return proposal.status in states.ARGUABLE and is_member(user, proposal.community)
+    return proposal.status in states.ARGUABLE and _participant(user, proposal.community)
 
 
 def can_reply_argument(user, argument) -> bool:
@@ -325,7 +361,7 @@ def can_edit_argument(user, argument) -> bool:
     from .deliberation.services import within_edit_window
 
     return (_signed_in(user) and argument.author_id == user.id and argument.status == "visible"
-            and within_edit_window(argument))
+            and within_edit_window(argument) and not is_blocked(user, argument.proposal.community))
 
 
 def can_delete_argument(user, argument) -> bool:
@@ -354,7 +390,7 @@ def can_propose_amendment(user, proposal) -> bool:
     """Members who are not its authors (authors decide on amendments) amend an open demand."""
     from .proposals import states
 
-    return (proposal.status in states.AMENDABLE and is_member(user, proposal.community)
+    return (proposal.status in states.AMENDABLE and _participant(user, proposal.community)
             and "author" not in proposal_roles(user, proposal))
 
 
@@ -362,15 +398,21 @@ def can_take_position_on_amendment(user, amendment) -> bool:
     from .proposals import states
 
     proposal = amendment.proposal
-    return (amendment.status == "proposed" and proposal.status in states.AMENDABLE
-            and is_member(user, proposal.community) and amendment.author_id != user.id)
+    return (amendment.status == "proposed" and amendment.hidden_at is None and proposal.status in states.AMENDABLE
+            and _participant(user, proposal.community) and amendment.author_id != user.id)
+
+
+def can_view_hidden_amendment(user, amendment) -> bool:
+    """An amendment hidden by moderation: its author (to read why, and appeal) and the committee."""
+    return (_signed_in(user) and amendment.author_id == user.id) or can_moderate(user, amendment.proposal.community)
 
 
 def can_decide_amendment(user, amendment) -> bool:
     """The demand's authors accept or decline a proposed amendment while the demand is open."""
     from .proposals import states
 
-    return (amendment.status == "proposed" and amendment.proposal.status in states.AMENDABLE
+    return (amendment.status == "proposed" and amendment.hidden_at is None
+            and amendment.proposal.status in states.AMENDABLE
             and "author" in proposal_roles(user, amendment.proposal))
 
 
@@ -423,6 +465,8 @@ def can_vote(user, poll) -> bool:
 
     if poll.status != "open" or not _signed_in(user) or not services.is_elector(user, poll):
         return False
+    if is_blocked(user, poll.community):
+        return False
     if services.proxy_given(user, poll) is not None:
         return False
     participation = services.participation_of(user, poll)
@@ -432,7 +476,8 @@ def can_vote(user, poll) -> bool:
 def can_vote_by_proxy(user, poll) -> bool:
     from .voting import services
 
-    return poll.status == "open" and any(not proxy.used for proxy in services.proxies_held(user, poll))
+    return (poll.status == "open" and not is_blocked(user, poll.community)
+            and any(not proxy.used for proxy in services.proxies_held(user, poll)))
 
 
 def can_give_proxy(user, poll) -> bool:
@@ -440,6 +485,7 @@ def can_give_proxy(user, poll) -> bool:
     from .voting import services
 
     return (poll.status == "open" and _signed_in(user) and services.is_elector(user, poll)
+            and not is_blocked(user, poll.community)
             and services.participation_of(user, poll) is None and services.proxy_given(user, poll) is None)
 
 
@@ -501,6 +547,111 @@ def can_download_discussion_draft(user, proposal) -> bool:
     return bool(proposal_roles(user, proposal) & {"author", "committee"})
 
 
+# Moderation ------------------------------------------------------------------------------------
+
+def can_moderate(user, community) -> bool:
+    """The committee's moderation queue, decisions, blocks, rules and dashboard; site admins anywhere."""
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_report(user, item) -> bool:
+    """Anyone signed in reports what they can see, but not their own words (nor themselves), nor what is hidden
+    already. A person blocked in the community reports nothing there. (Once per person: the service says so.)"""
+    if not _signed_in(user) or item.is_hidden or is_blocked(user, item.community):
+        return False
+    author = item.author
+    if author is not None and author.id == user.id:
+        return False
+    if item.kind == "user" and not is_member(item.obj, item.community):
+        return False
+    return item.kind != "argument" or item.obj.status == "visible"
+
+
+def can_hide_item(user, item) -> bool:
+    """The committee hides a demand, argument, amendment or minutes (or holds a person's posts) with a reason."""
+    if not can_moderate(user, item.community) or not item.can_be_hidden:
+        return False
+    if item.kind == "user":  # nothing on the person shows it: their case does
+        if not is_member(item.obj, item.community):
+            return False
+        from .moderation import services
+
+        case = services.case_of(item)
+        return case is None or case.status not in ("hidden", "auto_hidden")
+    return not item.is_hidden
+
+
+def can_view_case(user, case) -> bool:
+    """The committee reads a case whole; the author reads why their item is hidden (never who reported it)."""
+    return can_moderate(user, case.community) or (_signed_in(user) and case.author_id == user.id)
+
+
+def can_contest_hiding(user, content) -> bool:
+    """The author of a hidden argument or amendment is shown why, and where to appeal."""
+    return _signed_in(user) and content.author_id == user.id
+
+
+def can_decide_case(user, case) -> bool:
+    return can_moderate(user, case.community)
+
+
+def can_appeal(user, case) -> bool:
+    """The author of what the committee keeps hidden asks once for another look."""
+    from .moderation import services
+
+    return (_signed_in(user) and case.author_id == user.id and case.status == "hidden"
+            and services.appeal_of(case) is None)
+
+
+def can_decide_appeal(user, appeal) -> bool:
+    """The committee member the appeal went to (another than the one who hid the item, when there is one); any
+    committee member if that person left the committee; site admins."""
+    community = appeal.case.community
+    if appeal.decision is not None or not can_moderate(user, community):
+        return False
+    if is_admin(user) or appeal.assignee_id == user.id:
+        return True
+    from .accounts.models import User
+
+    assignee = db.session.get(User, appeal.assignee_id) if appeal.assignee_id else None
+    return assignee is None or not is_committee(assignee, community)
+
+
+def can_review_held(user, argument) -> bool:
+    return argument.status == "held" and can_moderate(user, argument.proposal.community)
+
+
+def can_block_member(user, community, membership=None) -> bool:
+    """The committee blocks someone with a membership (or a request) in the community: never itself, nor another
+    committee member. `membership` is theirs."""
+    if not can_moderate(user, community):
+        return False
+    return membership is None or (membership.community_id == community.id and membership.user_id != user.id
+                                  and membership.role != "committee")
+
+
+def can_lift_block(user, block) -> bool:
+    from .database import utcnow
+
+    return block.active_at(utcnow()) and can_moderate(user, block.community)
+
+
+def can_edit_moderation_rules(user, community) -> bool:
+    return can_moderate(user, community)
+
+
+def can_view_dashboard(user, community) -> bool:
+    return can_moderate(user, community)
+
+
+def can_request_verification(user, community) -> bool:
+    """A member not yet verified in person asks the committee to check their identity at the centre."""
+    from .communities.services import open_verification_request
+
+    return (is_member(user, community) and user.verified_in_person_at is None
+            and open_verification_request(user, community) is None)
+
+
 # The gate ------------------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:
@@ -530,8 +681,16 @@ def council_of(user):
     return memo[key]
 
 
+def block_of(user, community):
+    """The block in force on `user` in `community`, to tell them why and until when (or None)."""
+    from .moderation.services import active_block
+
+    return active_block(user, community) if is_blocked(user, community) else None
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["block_of"] = lambda community: block_of(current_user, community)
     app.jinja_env.globals["council_of"] = lambda: council_of(current_user)
     factory = db.session.session_factory
     if not event.contains(factory, "after_flush", _forget):

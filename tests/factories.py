@@ -156,6 +156,8 @@ def advance_proposal(proposal, action, actor=None, reason="raison"):
     elif action == "merge":
         kept = make_proposal(proposal.community, status="open")
         proposals.merge(actor, proposal, kept, reason)
+    elif action == "unhide":  # back where it was: factories hide open demands
+        proposals.unhide(actor, proposal, "open", reason)
     else:
         proposals._move(actor, proposal, action, reason if states.TRANSITIONS[action].needs_reason else "")
     db.session.commit()
@@ -425,3 +427,30 @@ def make_answered(letter=None, *, decision="accepted", responder=None, **sent):
                      referred_to="مديرية المياه" if decision == "referred" else "")
     db.session.commit()
     return letter, responder
+
+
+# Moderation ---------------------------------------------------------------------------------------
+
+def item(kind, obj, community=None):
+    """The moderation item of a demand, argument, amendment, meeting (its minutes) or person (in `community`)."""
+    from civicvoice.moderation import items
+
+    return items.Item(kind, obj, community) if kind == "user" else items.of(kind, obj)
+
+
+def make_report(target, reporter=None, *, reason="offensive", comment=""):
+    """A report of `target` (an Item) by a verified person (a new one by default)."""
+    from civicvoice.moderation import services as moderation
+
+    entry = moderation.report(reporter or make_user(), target, reason, comment)
+    db.session.commit()
+    return entry
+
+
+def make_hidden(target, actor=None, reason="إساءة"):
+    """`target` hidden by a committee member of its community; returns the case."""
+    from civicvoice.moderation import services as moderation
+
+    case = moderation.hide(actor or committee_member(target.community), target, reason)
+    db.session.commit()
+    return case

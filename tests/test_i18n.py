@@ -184,9 +184,13 @@ def test_the_layout_takes_lang_and_dir_from_the_locale():
     # The letter's standalone documents (PDF and print) are in the letter's language, not the reader's.
     letter_tag = """<html lang="{{ lang }}" dir="{{ 'rtl' if lang == 'ar' else 'ltr' }}">"""
     assert letter_tag in (ROOT / "civicvoice/templates/letters/document.html").read_text()
+    # HTML mail is in its recipient's language (rendered under force_locale), through the same helpers.
+    mail_layout = (ROOT / "civicvoice/templates/email/_layout.html").read_text()
+    assert '<html lang="{{ current_language() }}" dir="{{ text_direction() }}">' in mail_layout
     for template in (ROOT / "civicvoice/templates").rglob("*.html"):
         text = template.read_text()
-        assert "<html" not in text or template.name == "base.html" or (
+        assert "<html" not in text or template.name == "base.html" or template.relative_to(
+            ROOT / "civicvoice/templates").as_posix() == "email/_layout.html" or (
             template.parent.name == "letters" and text.count("<html") == 1 and letter_tag in text), template
 
 

@@ -117,6 +117,7 @@ MATRIX = {
         "in_review:publish": REVIEWERS, "in_review:request_changes": REVIEWERS, "in_review:reject": REVIEWERS,
         "open:publish": NOBODY, "draft:withdraw": AUTHORS, "open:withdraw": AUTHORS, "voting:withdraw": NOBODY,
         "open:merge": REVIEWERS, "open:hide": REVIEWERS, "withdrawn:hide": REVIEWERS, "hidden:hide": NOBODY,
+        "hidden:unhide": REVIEWERS, "open:unhide": NOBODY,
         "open:open_vote": REVIEWERS, "voting:adopt": REVIEWERS, "voting:not_adopt": REVIEWERS,
         "adopted:send_letter": REVIEWERS, "submitted:acknowledge": {"council_responder"},
         "acknowledged:start_work": {"council_responder"}, "in_progress:resolve": {"council_responder"},
@@ -212,6 +213,32 @@ MATRIX = {
     "can_view_resolution_checks": {case: REVIEWERS | COUNCIL_STAFF for case in ("resolved", "in_progress", "draft")},
     # "Is it really fixed?": P's confirmed co-signers, while P is resolved.
     "can_check_resolution": {**{case: NOBODY for case in ALL_CASES}, "resolved": {"signer"}},
+    # Notifications: everyone signed in chooses how they hear from us.
+    "can_choose_notifications": EVERYONE_SIGNED_IN,
+    # Moderation of C: its committee and site admins; the committee of another community can do nothing here.
+    "can_moderate": REVIEWERS,
+    "can_edit_moderation_rules": REVIEWERS,
+    "can_view_dashboard": REVIEWERS,
+    "can_block_member": REVIEWERS,
+    # Reporting (see MODERATION_ITEMS): anyone signed in, but not their own words nor themselves, nor what is hidden.
+    "can_report": {"argument": EVERYONE_SIGNED_IN - {"member"}, "hidden_argument": NOBODY,
+                   "person": EVERYONE_SIGNED_IN - {"member"}, "not_a_member": NOBODY},
+    "can_hide_item": {"argument": REVIEWERS, "hidden_argument": NOBODY, "person": REVIEWERS,
+                      "not_a_member": NOBODY},
+    # The case of the argument "member" wrote and the committee hid: its author reads why, and appeals once; the
+    # appeal goes to another committee member than "committee", who hid it (so only site admins besides).
+    "can_view_case": {"hidden": REVIEWERS | {"member"}, "appealed": REVIEWERS | {"member"}},
+    "can_decide_case": {"hidden": REVIEWERS},
+    "can_appeal": {"hidden": {"member"}, "appealed": NOBODY, "decided": NOBODY},
+    "can_decide_appeal": {"waiting": {"admin"}, "decided": NOBODY},
+    "can_contest_hiding": {"hidden": {"member"}},
+    # An argument held for review ("open:held", by "member"): the committee publishes it or not.
+    "can_review_held": {"open:held": REVIEWERS, "open": NOBODY},
+    "can_lift_block": {"active": REVIEWERS, "lifted": NOBODY},
+    # An amendment hidden by moderation: its author ("member") and the committee.
+    "can_view_hidden_amendment": {"open": REVIEWERS | {"member"}},
+    # Asking for an identity check in person: active members not verified yet ("author" is, see _voting).
+    "can_request_verification": ACTIVE_MEMBERS - {"author"},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
@@ -250,6 +277,7 @@ def world(app, db, monkeypatch):
     monkeypatch.setattr(letters.document, "pdf", lambda *args, **kwargs: (b"%PDF-1.7 stand-in", 1))
     world |= _deliberation(app, db, world) | _voting(db, world) | _letters(db, world)
     world["letter"] |= _council_letters(db, world)
+    world |= _moderation(db, world)
     return world
 
 
@@ -352,6 +380,46 @@ def _council_letters(db, world) -> dict:
     return handled
 
 
+def _moderation(db, world) -> dict:
+    """What the moderation predicates are asked about (see MATRIX): items to report, the case of the argument the
+    committee hid ("hidden"), an appeal waiting and one decided, an argument held for review, blocks."""
+    from civicvoice.moderation import items
+    from civicvoice.moderation import services as moderation
+
+    users, community, proposal = world["users"], world["community"], world["proposal"]
+    chair, hidden = users["committee"], world["argument"]["hidden"]
+    case = moderation.case_of(items.of("argument", hidden))
+    _put(proposal, "open")
+    moderation.update_rules(chair, community, report_threshold=3, hold_account_days=0, hold_links=True,
+                            hold_words="")
+    held = deliberation.post(users["member"], proposal, "for", "https://example.org")
+    assert held.status == "held"
+    # Another hidden argument of "member", appealed and decided, for the states after an appeal.
+    decided_case = moderation.hide(chair, items.of("argument", deliberation.post(users["member"], proposal, "for",
+                                                                                 "نص")), "سبب")
+    decided = moderation.appeal(users["member"], decided_case, "راجعوا")
+    moderation.decide_appeal(decided.assignee, decided, "upheld", "باقٍ")
+    waiting = moderation.appeal(users["member"], case, "راجعوا")
+    not_appealed = moderation.hide(chair, items.of("argument", deliberation.post(users["member"], proposal, "for",
+                                                                                 "نص آخر")), "سبب")
+    blocked, unblocked = make_member(community), make_member(community)
+    active = moderation.block(chair, community, blocked, "7", "إزعاج")
+    lifted = moderation.block(chair, community, unblocked, "7", "إزعاج")
+    moderation.lift_block(chair, lifted, "اعتذر")
+    _put(proposal, "draft")
+    db.session.commit()
+    for_argument = world["argument"]["for"]
+    return {
+        "item": {"argument": items.of("argument", for_argument), "hidden_argument": items.of("argument", hidden),
+                 "person": items.Item("user", users["member"], community),
+                 "not_a_member": items.Item("user", users["resident"], community)},
+        "case": {"hidden": not_appealed, "appealed": case, "decided": decided_case},
+        "appeal": {"waiting": waiting, "decided": decided},
+        "content": {"hidden": hidden},
+        "block": {"active": active, "lifted": lifted},
+    } | {"argument": world["argument"] | {"held": held}}
+
+
 def _put(proposal, case):
     """Put the demand in the state `case` names (directly: the predicates read only the demand's fields)."""
     status = case.split(":")[0]
@@ -378,7 +446,7 @@ def _call(name, user, world, case=None):
         state, _, which = case.partition(":")
         _put(world["proposal"], state)
         return predicate(user, world[subject][which or ON_THE_DEMAND[subject]])
-    if subject in ("meeting", "poll", "letter"):  # its name
+    if subject in ("meeting", "poll", "letter", "item", "case", "appeal", "content", "block"):  # its name
         return predicate(user, world[subject][case])
     target = world["council"] if "council" in name else world["community"]
     return predicate(user, target)

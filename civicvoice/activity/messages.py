@@ -22,6 +22,8 @@ def describe(event) -> Markup:
                                          community=community),
         "committee.removed": lambda: _("You are no longer on the committee of %(community)s.",
                                        community=community),
+        "identity.requested": lambda: _("%(name)s asks the committee of %(community)s to verify their identity in "
+                                        "person.", name=_bdi(data.get("name", "")), community=community),
         "identity.verified_in_person": lambda: _("The committee of %(community)s verified your identity in person.",
                                                  community=community),
         "signature.voided": lambda: _("The committee voided your signature on %(title)s: %(reason)s",
@@ -63,6 +65,12 @@ def describe(event) -> Markup:
         from ..proposals.timeline import describe as describe_proposal
 
         return describe_proposal(event, notification=True)
+    if event.verb.startswith("moderation."):
+        from ..moderation.messages import notification
+
+        text = notification(event)
+        if text is not None:
+            return text
     text = texts.get(event.verb)
     return Markup(text()) if text else Markup(escape(_("Something happened that concerns you.")))
 
@@ -91,4 +99,30 @@ def link(event) -> str | None:
         return url_for("voting.show", poll_id=event.subject_id)
     if event.subject_type == "signatures" and (event.data or {}).get("proposal_id"):
         return url_for("proposals.show", proposal_id=event.data["proposal_id"])
+    if event.subject_type == "moderation_cases":
+        return url_for("moderation.case", case_id=event.subject_id)
+    if event.subject_type in ("community_blocks", "communities", "verification_requests", "memberships"):
+        return _community_link(event)
     return None
+
+
+def _community_link(event) -> str | None:
+    """The community's page (its dashboard, for the committee's work). Slugs are looked up once per request, so
+    a page of notifications costs one query per community, not per notification."""
+    from flask import g, url_for
+
+    from ..communities.models import Community
+    from ..extensions import db
+
+    if not event.community_id:
+        return None
+    slugs = g.setdefault("_community_slugs", {})
+    if event.community_id not in slugs:
+        slugs[event.community_id] = db.session.scalar(db.select(Community.slug).where(
+            Community.id == event.community_id))
+    slug = slugs[event.community_id]
+    if slug is None:
+        return None
+    if event.verb in ("identity.requested", "membership.requested"):
+        return url_for("dashboard.show", slug=slug)
+    return url_for("communities.show", slug=slug)

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamped, utcnow
@@ -30,7 +30,8 @@ class Event(Timestamped, db.Model):
 
 
 class Notification(db.Model):
-    """An event shown to one recipient until they read it."""
+    """An event shown to one recipient until they read it, and mailed to them as their preference for its kind
+    says. Until it is mailed (`mailed_at`), the row is the mail's outbox: a failed delivery is tried again."""
 
     __tablename__ = "notifications"
 
@@ -39,10 +40,36 @@ class Notification(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(24), default="community", server_default="community")
+    # Decided when the notification is made: "none" (in the app only), "now" (an email at once), "digest".
+    email: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    mailed_at: Mapped[datetime | None]
 
     event = relationship(Event, lazy="joined")
+    recipient = relationship("User")
 
     __table_args__ = (
         db.UniqueConstraint("recipient_id", "event_id"),
+        CheckConstraint("email IN ('none', 'now', 'digest')", name="email"),
         Index("ix_notifications_recipient_read", "recipient_id", "read_at", "id"),
+        # The mail still to send: a short list, whatever the number of notifications kept.
+        Index("ix_notifications_unmailed", "email", "recipient_id", sqlite_where=text("mailed_at IS NULL"),
+              postgresql_where=text("mailed_at IS NULL")),
+    )
+
+
+class NotificationPreference(db.Model):
+    """How one person hears about one kind of notification (no row: the kind's default)."""
+
+    __tablename__ = "notification_preferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind"),
+        CheckConstraint("channel IN ('app', 'now', 'digest')", name="channel"),
     )

@@ -1,11 +1,18 @@
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
+from .. import permissions
+from ..accounts.models import User
+from ..extensions import csrf, db
 from ..forms import ActionForm
+from ..i18n import force_locale
 from ..redirects import see_other
 from . import services
+from .forms import NotificationFilterForm, preferences_form
+from .kinds import KINDS
 from .messages import describe, link
+from .models import Notification
 
 bp = Blueprint("activity", __name__)
 
@@ -13,9 +20,28 @@ bp = Blueprint("activity", __name__)
 @bp.route("/notifications")
 @login_required
 def notifications():
-    page = db.paginate(services.notifications_for(current_user), per_page=current_app.config["PER_PAGE"],
-                       max_per_page=current_app.config["MAX_PER_PAGE"])
-    return render_template("activity/notifications.html", page=page, describe=describe, link=link, form=ActionForm())
+    permissions.require(permissions.can_view_notifications(current_user))
+    form = NotificationFilterForm(request.args)
+    if set(request.args) - {"show", "page"} or not form.validate():
+        abort(400)
+    page = db.paginate(services.notifications_for(current_user, unread_only=form.show.data == "unread"),
+                       per_page=current_app.config["PER_PAGE"], max_per_page=current_app.config["MAX_PER_PAGE"])
+    return render_template("activity/notifications.html", page=page, describe=describe, link=link, form=ActionForm(),
+                           filter_form=form, show=form.show.data)
+
+
+def _own(notification_id: int) -> Notification:
+    """One of the signed-in person's notifications; anyone else's does not exist for them."""
+    return db.first_or_404(db.select(Notification).where(Notification.id == notification_id,
+                                                         Notification.recipient_id == current_user.id))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def mark_one_read(notification_id):
+    services.mark_read(current_user, _own(notification_id))
+    db.session.commit()
+    return see_other(url_for(".notifications", show=request.args.get("show", "all")))
 
 
 @bp.post("/notifications/read")
@@ -24,6 +50,63 @@ def mark_read():
     services.mark_all_read(current_user)
     db.session.commit()
     return see_other(url_for("activity.notifications"))
+
+
+def _kinds_for(user) -> list[str]:
+    shown = {"everyone"}
+    if permissions.is_committee_anywhere(user):
+        shown.add("committee")
+    if permissions.council_of(user) is not None:
+        shown.add("council")
+    return [kind for kind, spec in KINDS.items() if spec.audience in shown]
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    permissions.require(permissions.can_choose_notifications(current_user))
+    kinds = _kinds_for(current_user)
+    current = services.preferences(current_user)
+    form = preferences_form(kinds, {kind: current[kind] for kind in kinds},
+                            formdata=request.form if request.method == "POST" else None)
+    if form.validate_on_submit():
+        services.set_preferences(current_user, {kind: getattr(form, kind).data for kind in kinds})
+        db.session.commit()
+        flash(_("Saved: you will hear from us as you chose."), "success")
+        return see_other(url_for(".settings"))
+    return render_template("activity/settings.html", form=form, kinds=KINDS,
+                           mailable=services.can_be_mailed(current_user))
+
+
+def _unsubscribing(token: str) -> tuple[User, str]:
+    found = services.read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None or not user.is_active:
+        abort(404)
+    return user, found[1]
+
+
+def _unsubscribe_page(user, token: str, kind: str, done: bool):
+    # In the language of the mail the link came from, whoever's browser opens it.
+    with force_locale(user.locale):
+        return render_template("activity/unsubscribe.html", token=token, kind=kind, spec=KINDS.get(kind),
+                               done=done, form=ActionForm())
+
+
+@bp.route("/unsubscribe/<token>")
+def unsubscribe(token):
+    """The link of every notification email: no sign-in needed, the signed token names the person and kind."""
+    user, kind = _unsubscribing(token)
+    return _unsubscribe_page(user, token, kind, done=False)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt  # RFC 8058: mail programs post here themselves; the token, not a session, is what authorises it
+def unsubscribe_confirm(token):
+    user, kind = _unsubscribing(token)
+    services.unsubscribe(user, kind)
+    db.session.commit()
+    return _unsubscribe_page(user, token, kind, done=True)
 
 
 @bp.app_context_processor

@@ -63,3 +63,8 @@ class CouncilLinkForm(FlaskForm):
 class AppointByEmailForm(FlaskForm):
     email = StringField(_l("Email address of the person to appoint"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")), Length(max=254)])
+
+
+class VerificationRequestForm(FlaskForm):
+    note = TextAreaField(_l("When can you come to the centre? (optional)"), filters=[strip],
+                         validators=[Optional(), Length(max=300)])

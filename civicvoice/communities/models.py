@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamped
@@ -81,4 +81,23 @@ class Membership(Timestamped, db.Model):
         CheckConstraint("role IN ('member', 'committee')", name="role"),
         CheckConstraint("status IN ('pending', 'active')", name="status"),
         CheckConstraint("role = 'member' OR status = 'active'", name="committee_is_active"),
+    )
+
+
+class VerificationRequest(Timestamped, db.Model):
+    """A member asks the committee to verify their identity in person (at the centre)."""
+
+    __tablename__ = "verification_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    resolved_at: Mapped[datetime | None]
+
+    user = relationship("User", lazy="joined")
+
+    __table_args__ = (
+        Index("uq_verification_requests_open", "community_id", "user_id", unique=True,
+              sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
     )

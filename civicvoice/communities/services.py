@@ -1,13 +1,13 @@
 """Community operations: creation, centres, councils linked, membership and the committee."""
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import activity
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
-from .models import Centre, Community, Membership
+from .models import Centre, Community, Membership, VerificationRequest
 
 
 def _summary(community: Community) -> dict:
@@ -134,6 +134,11 @@ def is_active_member(community: Community, user) -> bool:
     return member is not None and member.status == "active"
 
 
+def is_committee_member(community: Community, user) -> bool:
+    member = membership(community, user)
+    return member is not None and member.status == "active" and member.role == "committee"
+
+
 def membership(community: Community, user) -> Membership | None:
     return db.session.scalar(
         select(Membership).where(Membership.community_id == community.id, Membership.user_id == user.id)
@@ -250,6 +255,48 @@ def verify_in_person(actor, community: Community, user) -> None:
         raise Conflict(_("This person is already verified in person."))
     user.verified_in_person_at = utcnow()
     user.verified_in_person_by_id = actor.id
+    # The person's open requests (in any community) are answered: they are verified everywhere.
+    db.session.execute(update(VerificationRequest).where(VerificationRequest.user_id == user.id,
+                                                         VerificationRequest.resolved_at.is_(None))
+                       .values(resolved_at=utcnow()))
     event = activity.record(actor, "identity.verified_in_person", user, community, **_summary(community))
     activity.notify(event, [user])
     db.session.flush()
+
+
+# Identity checks in person -----------------------------------------------------------------------
+
+def request_verification(user, community: Community, note: str = "") -> VerificationRequest:
+    """A member asks to have their identity checked at the centre; the committee sees it on its dashboard.
+    One open request per person and community (a second one is refused by the partial unique index)."""
+    if user.verified_in_person_at is not None:
+        raise Conflict(_("You are already verified in person."))
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise InvalidInput(_("Keep it under %(n)s characters.", n=300))
+    entry = VerificationRequest(community_id=community.id, user_id=user.id, note=note)
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:
+        raise Conflict(_("You asked already: the committee will see you at the centre.")) from None
+    event = activity.record(user, "identity.requested", entry, community, name=user.display_name,
+                            **_summary(community))
+    activity.notify(event, [m.user for m in committee(community)])
+    return entry
+
+
+def open_verification_request(user, community: Community) -> VerificationRequest | None:
+    return db.session.scalar(select(VerificationRequest).where(
+        VerificationRequest.community_id == community.id, VerificationRequest.user_id == user.id,
+        VerificationRequest.resolved_at.is_(None)))
+
+
+def verification_requests(community: Community) -> list[VerificationRequest]:
+    """Open requests of people still members, oldest first."""
+    return list(db.session.scalars(
+        select(VerificationRequest).join(Membership, (Membership.user_id == VerificationRequest.user_id)
+                                         & (Membership.community_id == VerificationRequest.community_id))
+        .where(VerificationRequest.community_id == community.id, VerificationRequest.resolved_at.is_(None),
+               Membership.status == "active")
+        .order_by(VerificationRequest.created_at, VerificationRequest.id)))

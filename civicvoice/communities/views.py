@@ -13,7 +13,8 @@ from ..htmx import after_post
 from ..meetings import services as meetings
 from ..redirects import see_other
 from . import services
-from .forms import AppointByEmailForm, CentreForm, CommunityEditForm, CommunityForm, CouncilLinkForm
+from .forms import (AppointByEmailForm, CentreForm, CommunityEditForm, CommunityForm, CouncilLinkForm,
+                    VerificationRequestForm)
 from .models import Centre, Community, Membership
 
 bp = Blueprint("communities", __name__)
@@ -42,8 +43,26 @@ def _membership_context(community: Community) -> dict:
 @bp.route("/communities/<slug>")
 def show(slug):
     community = community_or_404(slug)
+    requested = (services.open_verification_request(current_user, community)
+                 if current_user.is_authenticated else None)
     return render_template("communities/show.html", committee=services.committee(community),
-                           meetings=meetings.upcoming(community), **_membership_context(community))
+                           meetings=meetings.upcoming(community), verification_form=VerificationRequestForm(),
+                           verification_requested=requested, **_membership_context(community))
+
+
+@bp.post("/communities/<slug>/verification")
+@login_required
+def request_verification(slug):
+    community = community_or_404(slug)
+    permissions.require(permissions.can_request_verification(current_user, community))
+    form = VerificationRequestForm()
+    if form.validate_on_submit():
+        services.request_verification(current_user, community, form.note.data)
+        db.session.commit()
+        flash(_("The committee is told. Bring an identity document to the centre."), "success")
+    else:
+        flash(_("Keep the note under 300 characters."), "error")
+    return see_other(url_for(".show", slug=slug))
 
 
 @bp.post("/communities/<slug>/join")
@@ -79,7 +98,7 @@ def members(slug):
     page = db.paginate(services.members(community), **_per_page())
     return render_template("communities/members.html", community=community, page=page,
                            requests=services.pending_requests(community), form=ActionForm(),
-                           appoint_form=AppointByEmailForm())
+                           appoint_form=AppointByEmailForm(), verifications=services.verification_requests(community))
 
 
 @bp.post("/communities/<slug>/committee")

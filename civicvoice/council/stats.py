@@ -29,8 +29,12 @@ class Figures:
     decisions: dict
 
 
-def _scope(council_id: int | None = None, community_id: int | None = None):
+def _scope(council_id: int | None = None, community_id: int | None = None, public: bool = False):
+    """Sent letters of a council or community; `public` leaves out those of demands hidden by moderation (the
+    council's own inbox keeps them: they were sent)."""
     conditions = [Letter.status == "sent"]
+    if public:
+        conditions.append(Letter.proposal_id.not_in(select(Proposal.id).where(Proposal.status == "hidden")))
     if council_id is not None:
         conditions.append(Letter.council_id == council_id)
     if community_id is not None:
@@ -49,8 +53,8 @@ def _median_days(pairs) -> float | None:
 
 def figures(today: date, council_id: int | None = None, community_id: int | None = None) -> Figures:
     """Letters received, acknowledged, answered, resolved, declined and overdue; median days to acknowledge and to
-    answer. Three queries whatever the number of letters."""
-    scope = _scope(council_id, community_id)
+    answer (public: hidden demands left out). Three queries whatever the number of letters."""
+    scope = _scope(council_id, community_id, public=True)
     row = db.session.execute(
         select(func.count(Letter.id), func.count(Letter.acknowledged_at), func.count(Letter.answered_at),
                func.count(case((Proposal.status == "resolved", 1))),
@@ -70,12 +74,12 @@ def figures(today: date, council_id: int | None = None, community_id: int | None
 
 
 def overdue(today: date, council_id: int | None = None, community_id: int | None = None,
-            limit: int = OVERDUE_SHOWN) -> list[Letter]:
+            limit: int = OVERDUE_SHOWN, public: bool = True) -> list[Letter]:
     """Letters past their deadline with no answer, longest overdue first."""
     return list(db.session.scalars(
         select(Letter).join(Letter.proposal).join(Letter.community)
         .options(contains_eager(Letter.proposal), contains_eager(Letter.community))
-        .where(*_scope(council_id, community_id), _overdue_condition(today))
+        .where(*_scope(council_id, community_id, public), _overdue_condition(today))
         .order_by(Letter.response_due_on, Letter.id).limit(limit)).unique())
 
 

@@ -170,12 +170,13 @@ def _people_with_positions(amendment: Amendment) -> list:
 
 
 def of(proposal):
-    """The demand's amendments, open ones first, then newest first; for db.paginate."""
-    return (select(Amendment).where(Amendment.proposal_id == proposal.id)
+    """The demand's amendments (not those hidden by moderation), open ones first, then newest first; for
+    db.paginate."""
+    return (select(Amendment).where(Amendment.proposal_id == proposal.id, Amendment.hidden_at.is_(None))
             .order_by(case((Amendment.status == "proposed", 0), else_=1), Amendment.id.desc()))
 
 
 def open_count(proposal) -> int:
     return db.session.scalar(select(func.count()).where(Amendment.proposal_id == proposal.id,
-                                                        Amendment.status == "proposed"))
+                                                        Amendment.status == "proposed", Amendment.hidden_at.is_(None)))
 

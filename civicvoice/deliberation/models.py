@@ -29,8 +29,11 @@ class Argument(Timestamped, db.Model):
     body: Mapped[str] = mapped_column(Text)
     # A reply to a question given on behalf of the demand's authors.
     as_authors: Mapped[bool] = mapped_column(Boolean, default=False)
+    # held: waiting for the committee (pre-moderation rules), shown to its author and the committee only.
     status: Mapped[str] = mapped_column(String(10), default="visible")
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Why it waits for review (moderation/premoderation.py HOLD_REASONS).
+    held_reason: Mapped[str | None] = mapped_column(String(16))
     edited_at: Mapped[datetime | None]
     # Kept in SQL (UPDATE … + 1) in the same transaction as each mark; see services.mark_helpful.
     helpful_count: Mapped[int] = mapped_column(default=0)
@@ -44,7 +47,8 @@ class Argument(Timestamped, db.Model):
         CheckConstraint("(parent_id IS NULL) = (stance IS NOT NULL)", name="stance_on_top_level"),
         CheckConstraint("(parent_id IS NULL) = (root_id IS NULL)", name="root_with_parent"),
         CheckConstraint(f"depth BETWEEN 0 AND {MAX_DEPTH}", name="depth"),
-        CheckConstraint("status IN ('visible', 'deleted', 'hidden')", name="status"),
+        CheckConstraint("status IN ('visible', 'deleted', 'hidden', 'held')", name="status"),
+        CheckConstraint("(status = 'held') = (held_reason IS NOT NULL)", name="held_reason"),
         CheckConstraint("helpful_count >= 0", name="helpful_count"),
         CheckConstraint("id <> parent_id", name="not_own_parent"),
         Index("ix_arguments_proposal_top", "proposal_id", "parent_id", "helpful_count"),
@@ -119,6 +123,9 @@ class Amendment(Timestamped, db.Model):
     decided_at: Mapped[datetime | None]
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     revision_number: Mapped[int | None]
+    # Hidden by moderation: out of every list and count; its page shows the reason instead of the text.
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     author = relationship("User", foreign_keys=[author_id], lazy="joined")
     decided_by = relationship("User", foreign_keys=[decided_by_id])

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import activity
+from ..activity.models import Event
 from ..database import utcnow
 from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
@@ -43,12 +44,22 @@ def post(author, proposal, stance: str, body: str) -> Argument:
     if stance not in STANCES:
         raise InvalidInput(_("Choose for, against or question."))
     argument = Argument(proposal_id=proposal.id, author_id=author.id, stance=stance, body=_text(body))
+    _hold_if_the_rules_say(author, proposal, argument)
     db.session.add(argument)
     db.session.flush()
     argument.proposal.last_activity_at = utcnow()
     activity.record(author, "argument.posted", argument, proposal.community, proposal_id=proposal.id,
-                    stance=stance)
+                    stance=stance, held=argument.status == "held")
     return argument
+
+
+def _hold_if_the_rules_say(author, proposal, argument: Argument) -> None:
+    """The community's pre-moderation rules may make the argument wait for the committee (status "held")."""
+    from ..moderation.services import hold_reason
+
+    reason = hold_reason(author, proposal.community, argument.body)
+    if reason is not None:
+        argument.status, argument.held_reason = "held", reason
 
 
 def reply(author, parent: Argument, body: str, as_authors: bool = False) -> Argument:
@@ -67,13 +78,24 @@ def reply(author, parent: Argument, body: str, as_authors: bool = False) -> Argu
         raise InvalidInput(_("Only the demand's authors answer a question on their behalf."))
     argument = Argument(proposal_id=proposal.id, author_id=author.id, root_id=root_id, parent_id=parent.id,
                         depth=min(parent.depth + 1, MAX_DEPTH), body=_text(body), as_authors=as_authors)
+    _hold_if_the_rules_say(author, proposal, argument)
     db.session.add(argument)
     db.session.flush()
     _touch(argument)
-    event = activity.record(author, "argument.replied", argument, proposal.community, proposal_id=proposal.id,
-                            title=proposal.title, as_authors=as_authors, parent_id=parent.id)
-    activity.notify(event, [parent.author, root.author])
+    activity.record(author, "argument.replied", argument, proposal.community, proposal_id=proposal.id,
+                    title=proposal.title, as_authors=as_authors, parent_id=parent.id)
+    if argument.status == "visible":  # a held reply is announced when the committee publishes it
+        announce_reply(argument)
     return argument
+
+
+def announce_reply(argument: Argument) -> None:
+    """Tell the authors of the argument answered and of its thread that a reply is published."""
+    event = db.session.scalar(select(Event).where(Event.verb == "argument.replied", Event.subject_type == "arguments",
+                                                  Event.subject_id == argument.id))
+    parent = db.session.get(Argument, argument.parent_id)
+    root = db.session.get(Argument, argument.root_id)
+    activity.notify(event, [parent.author, root.author])
 
 
 def edit_window_ends(argument: Argument):
@@ -119,28 +141,24 @@ def delete_own(author, argument: Argument) -> None:
 
 
 def hide(actor, argument: Argument, reason: str) -> None:
-    """The committee hides an argument: a placeholder with the reason replaces it; its text never reaches the page."""
+    """The committee hides an argument: a placeholder with the reason replaces it; its text never reaches the page.
+    Moderation decides (a case, the log, the author told and free to appeal)."""
+    from ..moderation import items
+    from ..moderation import services as moderation
+
     if argument.status != "visible":
         raise InvalidTransition(_("Only a visible argument can be hidden."))
-    if not reason.strip():
-        raise InvalidInput(_("Please give a reason."))
-    argument.status = "hidden"
-    argument.hidden_reason = reason.strip()
-    event = activity.record(actor, "argument.hidden", argument, argument.proposal.community,
-                            proposal_id=argument.proposal_id, reason=reason.strip(), title=argument.proposal.title)
-    activity.notify(event, [argument.author])
-    db.session.flush()
+    moderation.hide(actor, items.of("argument", argument), reason)
 
 
-def restore(actor, argument: Argument) -> None:
-    if argument.status != "hidden":
+def restore(actor, argument: Argument, reason: str) -> None:
+    from ..moderation import items
+    from ..moderation import services as moderation
+
+    case = moderation.case_of(items.of("argument", argument))
+    if argument.status != "hidden" or case is None:
         raise InvalidTransition(_("Only a hidden argument can be restored."))
-    argument.status = "visible"
-    argument.hidden_reason = ""
-    event = activity.record(actor, "argument.restored", argument, argument.proposal.community,
-                            proposal_id=argument.proposal_id, title=argument.proposal.title)
-    activity.notify(event, [argument.author])
-    db.session.flush()
+    moderation.restore(actor, case, reason)
 
 
 def mark_helpful(user, argument: Argument) -> bool:
@@ -209,9 +227,19 @@ def strongest(proposal) -> dict[str, Argument | None]:
     return {"for": best.get("for"), "against": best.get("against")}
 
 
-def top_level(proposal, sort: str = "helpful"):
+def _held_shown(viewer_id: int | None, all_held: bool):
+    """Arguments waiting for review are shown to the committee (`all_held`) and to their own author only."""
+    if all_held:
+        return true()
+    if viewer_id is None:
+        return Argument.status != "held"
+    return or_(Argument.status != "held", Argument.author_id == viewer_id)
+
+
+def top_level(proposal, sort: str = "helpful", viewer_id: int | None = None, all_held: bool = False):
     """A statement for db.paginate: the demand's top-level arguments (placeholders included), sorted."""
-    return (select(Argument).where(Argument.proposal_id == proposal.id, Argument.parent_id.is_(None))
+    return (select(Argument).where(Argument.proposal_id == proposal.id, Argument.parent_id.is_(None),
+                                   _held_shown(viewer_id, all_held))
             .order_by(*SORTS[sort]))
 
 
@@ -221,16 +249,18 @@ class Node:
     replies: list["Node"] = field(default_factory=list)
 
 
-def threads(roots: list[Argument]) -> list[Node]:
+def threads(roots: list[Argument], viewer_id: int | None = None, all_held: bool = False) -> list[Node]:
     """The page's arguments with their replies as trees, in one query whatever the number of replies.
 
     A reply to a third-level reply is shown beside it, at the third level (the thread goes flat there).
+    Replies waiting for review are left out but for their author and the committee (see _held_shown).
     """
     nodes = {argument.id: Node(argument) for argument in roots}
     if not roots:
         return []
     replies = db.session.scalars(
-        select(Argument).where(Argument.root_id.in_(list(nodes))).order_by(Argument.id))
+        select(Argument).where(Argument.root_id.in_(list(nodes)), _held_shown(viewer_id, all_held))
+        .order_by(Argument.id))
     for argument in replies:
         node = nodes[argument.id] = Node(argument)
         parent = nodes.get(argument.parent_id)

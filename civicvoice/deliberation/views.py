@@ -5,7 +5,7 @@ from wtforms import SelectChoice
 
 from .. import permissions, throttle
 from ..database import write_transaction
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post, render
@@ -25,9 +25,11 @@ TOO_FAST = 429
 
 def arguments_context(proposal, sort: str = "helpful", page_number: int = 1, form: ArgumentForm | None = None) -> dict:
     """What the argument section of a demand needs, in a fixed number of queries whatever the thread size."""
-    page = db.paginate(services.top_level(proposal, sort), page=page_number,
+    viewer = current_user.id if current_user.is_authenticated else None
+    all_held = "committee" in permissions.proposal_roles(current_user, proposal)
+    page = db.paginate(services.top_level(proposal, sort, viewer, all_held), page=page_number,
                        per_page=current_app.config["ARGUMENTS_PER_PAGE"], max_per_page=None, error_out=False)
-    nodes = services.threads(page.items)
+    nodes = services.threads(page.items, viewer, all_held)
     strongest = services.strongest(proposal)
     shown = services.all_arguments(nodes) + [a for a in strongest.values() if a is not None]
     return {
@@ -52,6 +54,12 @@ def _at(argument: Argument) -> str:
 
 def _posting_allowed() -> bool:
     return throttle.allow("POST_LIMIT_PER_ACCOUNT", current_user.id)
+
+
+def _posted(argument: Argument, message: str) -> str:
+    if argument.status == "held":
+        return _("Thank you. The committee reviews it before it is published (this community's rules).")
+    return message
 
 
 def _too_fast_message() -> str:
@@ -84,7 +92,7 @@ def post(proposal_id):
         if _posting_allowed():
             argument = services.post(current_user, proposal, form.stance.data, form.body.data)
             db.session.commit()
-            flash(_("Your argument is posted."), "success")
+            flash(_posted(argument, _("Your argument is posted.")), "success")
             return see_other(_at(argument))
         flash(_too_fast_message(), "error")
         status = TOO_FAST
@@ -103,7 +111,7 @@ def reply(argument_id):
         if _posting_allowed():
             argument = services.reply(current_user, parent, form.body.data, may_answer and form.as_authors.data)
             db.session.commit()
-            flash(_("Your reply is posted."), "success")
+            flash(_posted(argument, _("Your reply is posted.")), "success")
             return see_other(_at(argument))
         flash(_too_fast_message(), "error")
         status = TOO_FAST
@@ -186,22 +194,31 @@ def hide(argument_id):
     return render_template("deliberation/hide.html", argument=argument, proposal=argument.proposal, form=form)
 
 
-@bp.post("/arguments/<int:argument_id>/restore")
+@bp.route("/arguments/<int:argument_id>/restore", methods=["GET", "POST"])
 @login_required
 def restore(argument_id):
     argument = _argument(argument_id)
     permissions.require(permissions.can_moderate_argument(current_user, argument))
-    services.restore(current_user, argument)
-    db.session.commit()
-    flash(_("The argument is visible again."), "success")
-    return see_other(_at(argument))
+    if argument.status != "hidden":
+        raise InvalidTransition(_("Only a hidden argument can be restored."))
+    form = ReasonForm()
+    if form.validate_on_submit():
+        services.restore(current_user, argument, form.reason.data)
+        db.session.commit()
+        flash(_("The argument is visible again."), "success")
+        return see_other(_at(argument))
+    return render_template("deliberation/hide.html", argument=argument, proposal=argument.proposal, form=form,
+                           restoring=True)
 
 
 # Amendments ------------------------------------------------------------------------------------
 
 def _amendment(amendment_id: int) -> Amendment:
+    """The amendment, if its demand is visible; one hidden by moderation only for its author and the committee."""
     amendment = db.get_or_404(Amendment, amendment_id)
     visible_proposal(amendment.proposal_id)
+    if amendment.hidden_at is not None and not permissions.can_view_hidden_amendment(current_user, amendment):
+        abort(404)
     return amendment
 
 

@@ -270,7 +270,8 @@ def _mark_sent(actor, letter: Letter, **delivery) -> None:
                                   council=council.name if council else "")
     # The council's staff hear of it too: the letter is now in their inbox, its deadline running.
     staff = [member.user for member in council.staff] if council is not None else []
-    activity.notify(event, signatures.signer_accounts(proposal) + proposals.authors(proposal) + staff)
+    activity.notify(event, staff, kind="council_inbox")
+    activity.notify(event, signatures.signer_accounts(proposal) + proposals.authors(proposal))
     db.session.flush()
 
 

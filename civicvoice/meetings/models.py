@@ -37,6 +37,9 @@ class Meeting(Timestamped, db.Model):
     minutes: Mapped[str] = mapped_column(Text, default="")
     attendance: Mapped[int | None]
     minutes_posted_at: Mapped[datetime | None]
+    # Minutes hidden by moderation (they named someone, say): the page shows the reason instead.
+    minutes_hidden_at: Mapped[datetime | None]
+    minutes_hidden_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     # Bumped on every change so calendar applications replace their copy (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
 

@@ -183,16 +183,24 @@ def answer_invitation(user, proposal: Proposal, accept: bool) -> None:
     db.session.refresh(proposal)
 
 
-def _move(actor, proposal: Proposal, action: str, reason: str = "", **data):
-    """Apply one transition of the table, record it with its reason, and return the event."""
+def _move(actor, proposal: Proposal, action: str, reason: str = "", target: str | None = None, **data):
+    """Apply one transition of the table, record it with its reason, and return the event.
+
+    `target` only for a transition whose table entry names none ("unhide": back to a status it may leave from
+    to be hidden)."""
     move = states.transition(action, proposal.status)
     if move.needs_reason and not reason.strip():
         raise InvalidInput(_("Please give a reason."))
+    after = move.target
+    if after is None:
+        if target not in states.HIDEABLE:
+            raise InvalidTransition()
+        after = target
     before = proposal.status
-    proposal.status = move.target
+    proposal.status = after
     proposal.last_activity_at = utcnow()
     event = activity.record(actor, f"proposal.{action}", proposal, proposal.community, title=proposal.title,
-                            reason=reason.strip(), before=before, after=move.target, **data)
+                            reason=reason.strip(), before=before, after=after, **data)
     db.session.flush()
     return event
 
@@ -228,9 +236,15 @@ def reject(actor, proposal: Proposal, code: str, reason: str) -> None:
 
 
 def withdraw(actor, proposal: Proposal, reason: str) -> None:
+    """The authors take the demand back; once it was public, its committee and co-signers are told."""
     event = _move(actor, proposal, "withdraw", reason)
-    activity.notify(event, authors(proposal) + (
-        [m.user for m in communities.committee(proposal.community)] if proposal.published_at else []))
+    if proposal.published_at:
+        from ..signatures.services import signer_accounts
+
+        activity.notify(event, [m.user for m in communities.committee(proposal.community)], kind="committee")
+        activity.notify(event, authors(proposal) + signer_accounts(proposal))
+    else:
+        activity.notify(event, authors(proposal))
 
 
 def open_vote(actor, proposal: Proposal, **data) -> None:
@@ -261,6 +275,17 @@ def council_move(actor, proposal: Proposal, action: str, reason: str = "", **dat
     return _move(actor, proposal, action, reason, **data)
 
 
+def hide(actor, proposal: Proposal, reason: str, automatic: bool = False):
+    """Take the demand out of every public list (moderation/services.py calls this and tells the authors);
+    `automatic` when reports hid it, until the committee reviews it. Returns the event."""
+    return _move(actor, proposal, "hide", reason or "reports", automatic=automatic)
+
+
+def unhide(actor, proposal: Proposal, back_to: str, reason: str):
+    """Public again, in the status it had when it was hidden. Returns the event."""
+    return _move(actor, proposal, "unhide", reason, target=back_to)
+
+
 def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
     """Close `duplicate` in favour of `kept` (same community); the duplicate points to the kept demand.
 
@@ -274,11 +299,15 @@ def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
 
     event = _move(actor, duplicate, "merge", reason, kept_id=kept.id, kept_title=kept.title)
     duplicate.merged_into_id = kept.id
+    from ..signatures.services import signer_accounts
+
+    signers = signer_accounts(duplicate)  # before the move: who signed the duplicate hears where it went
     move_signatures(duplicate, kept)
     kept.last_activity_at = utcnow()
     activity.record(actor, "proposal.merged_in", kept, kept.community, title=kept.title,
                     duplicate_id=duplicate.id, duplicate_title=duplicate.title)
-    _notify_authors(event, duplicate)
+    activity.notify(event, authors(duplicate), kind="my_demands")
+    activity.notify(event, signers)
 
 
 def set_goal(actor, proposal: Proposal, goal: int) -> None:

@@ -2,7 +2,7 @@
 
 draft → in_review → (changes_requested → in_review)* → open → voting → adopted | not_adopted;
 adopted → submitted → acknowledged → in_progress → resolved | declined;
-rejected from review; withdrawn, merged and hidden from the states the table allows.
+rejected from review; withdrawn, merged and hidden from the states the table allows; unhidden back to where it was.
 """
 from dataclasses import dataclass
 
@@ -27,6 +27,7 @@ ACTIVE_PUBLIC = frozenset({"open", "voting", "adopted", "submitted", "acknowledg
 # amendments only while it collects signatures, before the community votes on a fixed text.
 ARGUABLE = ACTIVE_PUBLIC
 AMENDABLE = frozenset({"open"})
+HIDEABLE = frozenset(ACTIVE_PUBLIC - {"voting"} | {"not_adopted", "resolved", "declined", "withdrawn"})
 
 LABELS = {
     "draft": _l("draft"),
@@ -54,7 +55,7 @@ LABELS = {
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset
-    target: str
+    target: str | None  # None: the status given when moving (only "unhide": where the demand was before)
     roles: frozenset
     needs_reason: bool = False
 
@@ -70,8 +71,11 @@ TRANSITIONS = {
     "reject": _t({"in_review"}, "rejected", {"committee"}, needs_reason=True),
     "withdraw": _t({"draft", "in_review", "changes_requested", "open"}, "withdrawn", {"author"}, needs_reason=True),
     "merge": _t({"open"}, "merged", {"committee"}, needs_reason=True),
-    "hide": _t(ACTIVE_PUBLIC | {"not_adopted", "resolved", "declined", "withdrawn"}, "hidden", {"committee"},
-               needs_reason=True),
+    # Moderation (moderation/services.py): the committee, or enough reports ("system"). Not while the community
+    # votes on the text: its result would have nowhere to go.
+    "hide": _t(HIDEABLE, "hidden", {"committee", "system"}, needs_reason=True),
+    # Back to the status the demand had when it was hidden (kept by its moderation case).
+    "unhide": _t({"hidden"}, None, {"committee", "system"}, needs_reason=True),
     "open_vote": _t({"open"}, "voting", {"committee"}),
     "adopt": _t({"voting"}, "adopted", {"committee", "system"}),
     "not_adopt": _t({"voting"}, "not_adopted", {"committee", "system"}),

@@ -105,6 +105,12 @@ def describe(event, notification: bool = False) -> Markup:
                                     kept=_bdi(data.get("kept_title", "")), reason=_bdi(data.get("reason", ""))),
         "proposal.merged_in": lambda: _("The duplicate %(title)s was merged into this demand.",
                                         title=_bdi(data.get("duplicate_title", ""))),
+        "proposal.hide": lambda: (
+            _("The demand was hidden after several reports, until the committee reviews it.")
+            if data.get("automatic") else
+            _("The committee hid the demand: %(reason)s", reason=_bdi(data.get("reason", "")))),
+        "proposal.unhide": lambda: _("The committee made the demand public again: %(reason)s",
+                                     reason=_bdi(data.get("reason", ""))),
         "proposal.goal_changed": lambda: _("The committee set the signature goal to %(n)s.", n=_n(data.get("after"))),
         "proposal.coauthor_invited": lambda: (
             _("%(who)s invited you to write %(title)s together.", who=who, title=title) if notification

@@ -154,8 +154,19 @@ def show(proposal_id):
         letter=letter, describe=describe, attachments=attachments.of(proposal),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
-        coauthor_form=CoauthorForm(), official=OFFICIAL) | council_responses.page_context(proposal, current_user, letter)
+        coauthor_form=CoauthorForm(), official=OFFICIAL, hidden_case=_hidden_case(proposal),
+    ) | council_responses.page_context(proposal, current_user, letter)
     return render_template("proposals/show.html", **context)
+
+
+def _hidden_case(proposal: Proposal):
+    """Why a hidden demand is hidden (only its authors and the committee reach its page)."""
+    if proposal.status != "hidden":
+        return None
+    from ..moderation import items
+    from ..moderation import services as moderation
+
+    return moderation.case_of(items.of("proposal", proposal))
 
 
 def _require_transition(proposal: Proposal, action: str) -> None:

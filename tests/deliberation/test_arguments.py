@@ -287,7 +287,7 @@ def test_hiding_records_the_reason_and_notifies_the_author(app, db, demand):
     services.hide(committee_member(demand.community), argument, "  إساءة شخصية ")
     argument = _fresh(db, argument)
     assert (argument.status, argument.hidden_reason, argument.body) == ("hidden", "إساءة شخصية", "نص مسيء")
-    assert _notified(db, argument.author) == ["argument.hidden"]
+    assert _notified(db, argument.author) == ["moderation.hidden"]
 
 
 def test_hiding_a_deleted_argument_is_refused(app, db, demand):
@@ -301,16 +301,16 @@ def test_restoring_shows_the_argument_again_and_tells_its_author(app, db, demand
     argument = make_argument(demand)
     chair = committee_member(demand.community)
     services.hide(chair, argument, "سبب")
-    services.restore(chair, argument)
+    services.restore(chair, argument, "أخطأنا")
     argument = _fresh(db, argument)
     assert (argument.status, argument.hidden_reason) == ("visible", "")
-    assert _notified(db, argument.author) == ["argument.hidden", "argument.restored"]
+    assert _notified(db, argument.author) == ["moderation.hidden", "moderation.restored"]
 
 
 def test_only_a_hidden_argument_can_be_restored(app, db, demand):
     argument = make_argument(demand)
     with pytest.raises(InvalidTransition):
-        services.restore(committee_member(demand.community), argument)
+        services.restore(committee_member(demand.community), argument, "سبب")
 
 
 # Helpful marks -----------------------------------------------------------------------------------

@@ -618,7 +618,7 @@ def test_only_the_committee_hides_restores_and_reads_the_history(client, login_a
     login_as(getattr(w, who))
     assert client.get(f"/arguments/{visible.id}/hide").status_code == 403
     assert client.post(f"/arguments/{visible.id}/hide", data={"reason": "I dislike it"}).status_code == 403
-    assert client.post(f"/arguments/{hidden.id}/restore").status_code == 403
+    assert client.post(f"/arguments/{hidden.id}/restore", data={"reason": "Fine"}).status_code == 403
     assert client.get(f"/arguments/{visible.id}/history").status_code == 403
     assert (reload(Argument, visible).status, reload(Argument, hidden).status) == ("visible", "hidden")
 
@@ -640,7 +640,9 @@ def test_the_committee_hides_then_restores(client, login_as, w):
     assert response.headers["Location"] == f"/demands/{w.demand.id}#argument-{argument.id}"
     assert (reload(Argument, argument).status, reload(Argument, argument).hidden_reason) == (
         "hidden", "Insults a neighbour")
-    response = client.post(f"/arguments/{argument.id}/restore")
+    response = client.post(f"/arguments/{argument.id}/restore", data={"reason": ""})
+    assert response.status_code == 200 and "Please give a reason." in text_of(response)
+    response = client.post(f"/arguments/{argument.id}/restore", data={"reason": "It was fair criticism"})
     assert response.status_code == 303
     assert reload(Argument, argument).status == "visible"
     assert "Borderline text" in text_of(client.get(f"/demands/{w.demand.id}"))
@@ -649,7 +651,7 @@ def test_the_committee_hides_then_restores(client, login_as, w):
 def test_restoring_a_visible_argument_is_a_conflict_not_a_500(client, login_as, w):
     argument = make_argument(w.demand, author=w.member)
     login_as(w.committee)
-    assert client.post(f"/arguments/{argument.id}/restore").status_code == 409
+    assert client.post(f"/arguments/{argument.id}/restore", data={"reason": "x"}).status_code == 409
 
 
 def test_the_history_shows_earlier_texts_to_the_committee(client, login_as, w):
@@ -674,7 +676,7 @@ def _argument_routes(argument, amendment):
         ("POST", f"/arguments/{a}/delete", {}), ("POST", f"/arguments/{a}/helpful", {}),
         ("POST", f"/arguments/{a}/helpful/remove", {}), ("GET", f"/arguments/{a}/history", {}),
         ("GET", f"/arguments/{a}/hide", {}), ("POST", f"/arguments/{a}/hide", {"reason": "x"}),
-        ("POST", f"/arguments/{a}/restore", {}),
+        ("GET", f"/arguments/{a}/restore", {}), ("POST", f"/arguments/{a}/restore", {"reason": "x"}),
         ("GET", f"/demands/{p}/amendments", {}), ("GET", f"/demands/{p}/amendments/new", {}),
         ("POST", f"/demands/{p}/amendments/new", {"title": "x", "reason": "x"}),
         ("GET", f"/amendments/{m}", {}), ("POST", f"/amendments/{m}/support", {}),

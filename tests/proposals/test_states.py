@@ -55,7 +55,8 @@ def test_every_status_has_a_label():
 
 def test_every_transition_goes_between_known_statuses_by_known_roles():
     for action, move in states.TRANSITIONS.items():
-        assert move.target in states.STATUSES, action
+        # Only "unhide" names no target: it goes back where the demand was (one of the statuses it may be hidden from).
+        assert move.target in states.STATUSES or (action == "unhide" and move.target is None), action
         assert move.sources and move.sources <= set(states.STATUSES), action
         assert move.target not in move.sources, action
         assert move.roles and move.roles <= {"author", "committee", "council", "system"}, action
@@ -73,9 +74,11 @@ def test_the_table_follows_the_documented_lifecycle():
     assert [step for step in steps if step not in edges] == []
     # Nothing public ever goes back to the private statuses.
     assert {(a, b) for a, b in edges if a in states.PUBLIC and b in states.PRIVATE} == set()
-    # Rejected, merged and hidden demands are final.
-    for status in ("rejected", "merged", "hidden"):
+    # Rejected and merged demands are final; a hidden one only goes back to where it was (moderation).
+    for status in ("rejected", "merged"):
         assert {action for action, move in states.TRANSITIONS.items() if status in move.sources} == set(), status
+    assert {action for action, move in states.TRANSITIONS.items() if "hidden" in move.sources} == {"unhide"}
+    assert states.HIDEABLE <= states.PUBLIC and "voting" not in states.HIDEABLE
 
 
 AFTER_PUBLICATION = {"open", "voting", "adopted", "not_adopted", "submitted", "acknowledged", "in_progress",
@@ -88,7 +91,9 @@ DOCUMENTED = {
     "reject": ({"in_review"}, "rejected", {"committee"}, True),
     "withdraw": ({"draft", "in_review", "changes_requested", "open"}, "withdrawn", {"author"}, True),
     "merge": ({"open"}, "merged", {"committee"}, True),
-    "hide": (AFTER_PUBLICATION, "hidden", {"committee"}, True),
+    # Not while the community votes on the text; "system" when enough reports hide it (moderation).
+    "hide": (AFTER_PUBLICATION - {"voting"}, "hidden", {"committee", "system"}, True),
+    "unhide": ({"hidden"}, None, {"committee", "system"}, True),
     "open_vote": ({"open"}, "voting", {"committee"}, False),
     "adopt": ({"voting"}, "adopted", {"committee", "system"}, False),
     "not_adopt": ({"voting"}, "not_adopted", {"committee", "system"}, False),
@@ -206,7 +211,8 @@ def test_every_allowed_move_works_through_the_services(app, db, action, status):
 
     advance_proposal(proposal, action, actor, reason="سبب واضح")
 
-    assert proposal.status == states.TRANSITIONS[action].target
+    # "unhide" goes back to where the demand was: factories hide open demands.
+    assert proposal.status == (states.TRANSITIONS[action].target or "open")
     event = db.session.scalars(select(Event).where(Event.subject_type == "proposals", Event.subject_id == proposal.id)
                                .order_by(Event.id.desc())).first()
     assert event.verb == f"proposal.{action}"

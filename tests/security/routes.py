@@ -17,17 +17,25 @@ from werkzeug.routing.converters import AnyConverter
 
 from civicvoice import create_app
 from civicvoice.accounts import tokens
+from civicvoice.activity import services as notification_services
+from civicvoice.activity.kinds import KINDS
+from civicvoice.activity.models import Notification
+from civicvoice.communities import services as communities_services
 from civicvoice.communities.services import link_councils, membership
 from civicvoice.council import responses as council_responses
 from civicvoice.council.services import staff_membership
 from civicvoice.database import utcnow
 from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
+from civicvoice.deliberation.models import Amendment, Argument
 from civicvoice.extensions import db
 from civicvoice.letters import pdf as letter_pdf
 from civicvoice.letters import services as letters
 from civicvoice.letters.models import Letter
 from civicvoice.meetings import services as meetings
+from civicvoice.meetings.models import Meeting
+from civicvoice.moderation import items as moderation_items
+from civicvoice.moderation import services as moderation
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
 from civicvoice.signatures import services as signatures
@@ -108,7 +116,8 @@ def build_world():
     other_council = make_council(contact_email="other-council@example.org")
     outsider = make_staff(other_council, role="responder")
     answered = _council_side(admin, alpha, council, second, member, staffer, written["letter_sent"])
-    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes, **written, **answered,
+    moderated = _moderation(admin, alpha, member, second, pending, demands, debate, meets)
+    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes, **written, **answered, **moderated,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified, viewer=viewer, other_council=other_council,
         outsider=outsider,
@@ -116,6 +125,9 @@ def build_world():
         verify_token=tokens.issue("verify_email", user=unverified, email=unverified.email),
         reset_token=tokens.issue("reset_password", user=admin, email=admin.email),
         invite_token=tokens.issue("council_invite", email=admin.email, council_id=council.id, role="viewer"),
+        notification_id=db.session.scalars(select(Notification.id).where(Notification.recipient_id == admin.id)
+                                           .order_by(Notification.id)).first(),
+        unsubscribe_token=notification_services.unsubscribe_token(admin, "votes"),
     )
     db.session.commit()
     return world
@@ -347,6 +359,36 @@ def _council_side(admin, community, council, second, member, staffer, sent) -> d
             "letter_resolved": resolved, "resolved_letter_id": resolved_letter.id, "check_id": contest.id}
 
 
+def _moderation(admin, community, member, second, pending, demands, debate, meets) -> dict:
+    """Reports by `second` of the member's argument (`reported_case_id`, open), of `published` and of the supported
+    amendment; the hidden argument's case (`hidden_case_id`), which `second` appealed (`appeal_id`, assigned to
+    the admin: the other committee member is its author); the admin's own argument hidden by `second`
+    (`admin_hidden_case_id`, not appealed yet); minutes posted for the past meeting; an argument of the member
+    held for review (`held_argument_id`: alpha holds arguments with links); `pending` blocked for 7 days
+    (`block_id`); the member asking for an identity check in person."""
+    meetings.post_minutes(admin, db.session.get(Meeting, meets["past_meeting_id"]), "حضر الجميع.", 12, {})
+    argument = db.session.get(Argument, debate["argument_id"])
+    reported = moderation.report(second, moderation_items.of("argument", argument), "offensive", "شتيمة")
+    moderation.report(second, moderation_items.of("proposal", demands["published"]), "off_topic")
+    moderation.report(second, moderation_items.of("amendment", db.session.get(Amendment,
+                                                                              debate["supported_amendment_id"])),
+                      "spam")
+    hidden = db.session.get(Argument, debate["hidden_argument_id"])
+    hidden_case = moderation.case_of(moderation_items.of("argument", hidden))
+    appeal = moderation.appeal(second, hidden_case, "كان نقداً")
+    own = deliberation.post(admin, demands["published"], "for", "مداخلة المدير")
+    admin_hidden = moderation.hide(second, moderation_items.of("argument", own), "خارج الموضوع")
+    moderation.update_rules(admin, community, report_threshold=3, hold_account_days=0, hold_links=True,
+                            hold_words="")
+    held = deliberation.post(member, demands["published"], "against", "انظروا https://example.org")
+    block = moderation.block(admin, community, pending, "7", "رسائل مزعجة")
+    communities_services.request_verification(member, community, "الخميس")
+    db.session.commit()
+    assert appeal.assignee_id == admin.id and held.status == "held"
+    return {"reported_case_id": reported.case_id, "hidden_case_id": hidden_case.id, "appeal_id": appeal.id,
+            "admin_hidden_case_id": admin_hidden.id, "held_argument_id": held.id, "block_id": block.id}
+
+
 def answer_form(**fields) -> dict:
     """The council's answer as a responder's browser posts it (multipart, with two fresh JPEG photos)."""
     return {"decision": "accepted", "body": "سننفذ الطلب هذا الشهر.", "referred_to": "", "language": "ar",
@@ -489,7 +531,33 @@ GET_CASES = {
     "council.reopen": lambda w: {"proposal_id": w.letter_resolved.id},
     "council.accountability": lambda w: {"council_id": w.council.id},
     "council.community_accountability": lambda w: {"slug": w.alpha.slug},
+    "deliberation.restore": lambda w: {"argument_id": w.hidden_argument_id},
+    "activity.settings": lambda w: {},
+    "activity.unsubscribe": lambda w: {"token": w.unsubscribe_token},
+    # A rule with <any(...)> choices gets them as keyword arguments (get_case), like POST_CASES.
+    "moderation.report": lambda w, kind="argument": {"slug": w.alpha.slug, "subject_id": reportable(w, kind)},
+    "moderation.hide": lambda w, kind="argument": {"slug": w.alpha.slug, "subject_id": reportable(w, kind)},
+    "moderation.item_case": lambda w, kind="argument": {"subject_id": {
+        "argument": w.hidden_argument_id, "proposal": w.published.id, "amendment": w.supported_amendment_id}[kind]},
+    "moderation.queue": lambda w: {"slug": w.alpha.slug},
+    "moderation.case": lambda w: {"case_id": w.reported_case_id},
+    "moderation.decide": lambda w, action="hide": {
+        "case_id": w.hidden_case_id if action == "restore" else w.reported_case_id},
+    "moderation.reject_held": lambda w: {"argument_id": w.held_argument_id},
+    "moderation.block": lambda w: {"slug": w.alpha.slug, "user_id": w.walkin.id},
+    "moderation.lift_block": lambda w: {"block_id": w.block_id},
+    "moderation.appeal": lambda w: {"case_id": w.admin_hidden_case_id},
+    "moderation.decide_appeal": lambda w: {"appeal_id": w.appeal_id},
+    "moderation.rules": lambda w: {"slug": w.alpha.slug},
+    "moderation.log": lambda w: {"slug": w.alpha.slug},
+    "dashboard.show": lambda w: {"slug": w.alpha.slug},
 }
+
+
+def reportable(world, kind: str) -> int:
+    """Something of `kind` in alpha the admin did not write (and has not reported): what a report is about."""
+    return {"proposal": world.published.id, "argument": world.argument_id, "amendment": world.free_amendment_id,
+            "minutes": world.past_meeting_id, "user": world.member.id}[kind]
 
 # Who requests a rule in the suites that sign in (the site admin, but for these): the council's forms are its
 # responders' (a site admin is not on the council's staff), "is it really fixed?" is for co-signers (the admin's
@@ -504,7 +572,34 @@ SIGNED_IN_AS = {
 # GET rules that answer with a redirection (303) to the page, not the page itself: endpoint -> where to.
 REDIRECTS = {
     "council.my_inbox": lambda w: f"/councils/{w.council.id}/inbox",
+    "moderation.item_case": lambda w, kind="argument": "/moderation/cases/{}".format(
+        {"argument": w.hidden_case_id, "proposal": _case_id(w, "proposal", w.published.id),
+         "amendment": _case_id(w, "amendment", w.supported_amendment_id)}[kind]),
 }
+
+
+def _case_id(world, kind: str, subject_id: int) -> int:
+    from civicvoice.moderation.models import ModerationCase
+
+    return db.session.scalar(select(ModerationCase.id).where(ModerationCase.subject_type == kind,
+                                                             ModerationCase.subject_id == subject_id))
+
+
+def _with_choices(case, world, fixed: dict):
+    """Call a GET_CASES / REDIRECTS entry with the rule's <any(...)> choices when it takes them."""
+    import inspect
+
+    accepted = set(inspect.signature(case).parameters) - {"w"}
+    return case(world, **{name: value for name, value in fixed.items() if name in accepted})
+
+
+def get_case(world, endpoint: str, fixed: dict) -> dict:
+    """URL values of GET_CASES for this choice of the rule's <any(...)> values."""
+    return {**_with_choices(GET_CASES[endpoint], world, fixed), **fixed}
+
+
+def redirect_of(world, endpoint: str, fixed: dict) -> str:
+    return _with_choices(REDIRECTS[endpoint], world, fixed)
 
 
 def signed_in_as(world, endpoint: str):
@@ -585,7 +680,7 @@ POST_CASES = {
     "deliberation.mark_helpful": lambda w: ({"argument_id": w.argument_id}, {}),
     "deliberation.unmark_helpful": lambda w: ({"argument_id": w.marked_argument_id}, {}),
     "deliberation.hide": lambda w: ({"argument_id": w.argument_id}, {"reason": "إساءة"}),
-    "deliberation.restore": lambda w: ({"argument_id": w.hidden_argument_id}, {}),
+    "deliberation.restore": lambda w: ({"argument_id": w.hidden_argument_id}, {"reason": "خطأ منا"}),
     "deliberation.propose_amendment": lambda w: ({"proposal_id": w.published.id}, {
         **demand_form(w.council, title="إنارة الشارع العام", summary="الشارع مظلم كله."), "reason": "أوضح."}),
     # Support and oppose change the admin's absent position; neutral removes the one they took.
@@ -629,6 +724,27 @@ POST_CASES = {
                                 {"verdict": "contest", "comment": "الحفرة ما زالت.",
                                  "photo": (io.BytesIO(jpeg_bytes()), "hole.jpg")}),
     "council.reopen": lambda w: ({"proposal_id": w.letter_resolved.id}, {"reason": "الرصيف ما زال مكسوراً."}),
+    "activity.mark_one_read": lambda w: ({"notification_id": w.notification_id}, {}),
+    "activity.settings": lambda w: ({}, {**{kind: spec.default for kind, spec in KINDS.items()
+                                            if spec.audience in ("everyone", "committee")}, "votes": "digest"}),
+    "activity.unsubscribe_confirm": lambda w: ({"token": w.unsubscribe_token}, {}),
+    "communities.request_verification": lambda w: ({"slug": w.alpha.slug}, {"note": "صباح السبت"}),
+    "moderation.report": lambda w, kind="argument": ({"slug": w.alpha.slug, "subject_id": reportable(w, kind)},
+                                                     {"reason": "spam", "comment": "إعلان"}),
+    "moderation.hide": lambda w, kind="argument": ({"slug": w.alpha.slug, "subject_id": reportable(w, kind)},
+                                                   {"reason": "مسيء"}),
+    "moderation.decide": lambda w, action="hide": (
+        {"case_id": w.hidden_case_id if action == "restore" else w.reported_case_id}, {"reason": "قرار اللجنة"}),
+    "moderation.approve_held": lambda w: ({"argument_id": w.held_argument_id}, {}),
+    "moderation.reject_held": lambda w: ({"argument_id": w.held_argument_id}, {"reason": "رابط إعلاني"}),
+    "moderation.block": lambda w: ({"slug": w.alpha.slug, "user_id": w.walkin.id},
+                                   {"period": "30", "reason": "انتحال"}),
+    "moderation.lift_block": lambda w: ({"block_id": w.block_id}, {"reason": "اعتذر"}),
+    "moderation.appeal": lambda w: ({"case_id": w.admin_hidden_case_id}, {"text": "كان في صلب الموضوع"}),
+    "moderation.decide_appeal": lambda w: ({"appeal_id": w.appeal_id}, {"decision": "upheld",
+                                                                         "reason": "الإساءة واضحة"}),
+    "moderation.rules": lambda w: ({"slug": w.alpha.slug}, {"report_threshold": "4", "hold_account_days": "7",
+                                                            "hold_words": "كلمة"}),
 }
 
 # POST routes whose success changes the session only, never a row.
@@ -639,6 +755,10 @@ ANSWER_ONLY = {"letters.verify"}
 # POST routes for visitors without an account: a signed-in person is only sent on, so they are posted
 # signed out.
 VISITORS_ONLY = {"signatures.register_and_sign"}
+# POST routes authorised by the unguessable signed token in their URL, not by a session, hence not by a CSRF token:
+# the one-click unsubscribe of RFC 8058, which mail programs post themselves (tests/security/test_csrf.py checks
+# that a forged token is refused instead).
+TOKEN_AUTHORISED = {"activity.unsubscribe_confirm"}
 
 
 # Enumerating the map. --------------------------------------------------------------------------

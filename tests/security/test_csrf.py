@@ -9,8 +9,8 @@ import pytest
 
 from civicvoice import create_app
 
-from .routes import (ANSWER_ONLY, POST_CASES, SAFE_METHODS, SESSION_ONLY, URL_MAP, VISITORS_ONLY, build,
-                     csrf_token_of, post_case, rule_id, rules, signed_in_as, state_changing_endpoints)
+from .routes import (ANSWER_ONLY, POST_CASES, SAFE_METHODS, SESSION_ONLY, TOKEN_AUTHORISED, URL_MAP, VISITORS_ONLY,
+                     build, csrf_token_of, post_case, rule_id, rules, signed_in_as, state_changing_endpoints)
 
 POST_RULES = rules("POST")
 csrf_on = pytest.mark.app_config(WTF_CSRF_ENABLED=True)
@@ -40,7 +40,7 @@ def test_csrf_protection_is_on_outside_tests():
 
 
 @csrf_on
-@pytest.mark.parametrize("case", POST_RULES, ids=rule_id)
+@pytest.mark.parametrize("case", [case for case in POST_RULES if case[0] not in TOKEN_AUTHORISED], ids=rule_id)
 def test_post_without_token_is_refused_and_changes_nothing(app, client, login_as, world, snapshot, case):
     url, data = _request(app, world, case)
     if case[0] not in VISITORS_ONLY:
@@ -100,3 +100,18 @@ def test_token_in_the_query_string_is_not_accepted(app, client, login_as, world,
     response = client.post(f"/communities/{world.beta.slug}/join?csrf_token={token}")
     assert response.status_code == 400
     assert snapshot() == before
+
+
+@csrf_on
+def test_the_one_click_unsubscribe_is_authorised_by_its_signed_token_alone(app, client, world, snapshot):
+    """RFC 8058: the mail program posts without a session or a CSRF token. The token in the URL is what counts: a
+    forged or altered one changes nothing; the real one changes that person's choice for that kind only."""
+    from civicvoice.activity import services as notifications
+
+    before = snapshot()
+    for token in ("forged", world.unsubscribe_token[:-2] + "xx",
+                  notifications.unsubscribe_token(world.admin, "votes").replace(".", "-", 1)):
+        assert client.post(f"/unsubscribe/{token}").status_code == 404
+    assert snapshot() == before
+    assert client.post(f"/unsubscribe/{world.unsubscribe_token}").status_code == 200
+    assert notifications.preferences(world.admin)["votes"] == "app"

@@ -5,7 +5,7 @@ consume), by a visitor and by a signed-in site admin (or whoever routes.SIGNED_I
 """
 import pytest
 
-from .routes import GET_CASES, REDIRECTS, build, get_endpoints, rule_id, rules, signed_in_as
+from .routes import GET_CASES, REDIRECTS, build, get_case, get_endpoints, redirect_of, rule_id, rules, signed_in_as
 
 GET_RULES = rules("GET")
 
@@ -14,7 +14,7 @@ def _url(app, world, case):
     endpoint, rule, fixed = case
     if endpoint not in GET_CASES:
         pytest.fail(f"GET {rule} ({endpoint}) is not classified: add it to GET_CASES in security/routes.py")
-    return build(app, endpoint, {**GET_CASES[endpoint](world), **fixed})
+    return build(app, endpoint, get_case(world, endpoint, fixed))
 
 
 def test_every_get_route_is_classified():
@@ -49,7 +49,7 @@ def test_admin_get_reaches_the_page(app, client, login_as, world, case):
     with client.get(url) as response:
         if case[0] in REDIRECTS:
             assert response.status_code == 303
-            assert response.headers["Location"] == REDIRECTS[case[0]](world)
+            assert response.headers["Location"] == redirect_of(world, case[0], case[2])
         else:
             assert response.status_code == 200
 

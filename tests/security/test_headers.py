@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import PASSWORD, make_user
 
-from .routes import GET_CASES, build, rules
+from .routes import build, get_case, rules
 
 HTTPS = "https://localhost"
 
@@ -28,7 +28,7 @@ def html_responses(app, client, login_as, world):
     # council and of residents checking a repair are not pages (tests/meetings/test_views.py,
     # tests/voting/test_views.py, tests/letters/test_views.py and tests/council/test_views.py check their type,
     # content and headers).
-    urls = [build(app, endpoint, {**GET_CASES[endpoint](world), **fixed})
+    urls = [build(app, endpoint, get_case(world, endpoint, fixed))
             for endpoint, _rule, fixed in rules("GET")
             if endpoint not in ("static", "meetings.calendar", "voting.ballots_csv", "letters.download",
                                 "letters.version_pdf", "letters.discussion_pdf", "letters.receipt",

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_community, make_user
 
-from .routes import GET_CASES, POST_CASES, build, demand_form, rule_id, rules
+from .routes import POST_CASES, build, demand_form, get_case, rule_id, rules
 
 
 @pytest.fixture
@@ -164,7 +164,7 @@ def _huge_ids_url(app, values, case):
 
 @pytest.mark.parametrize("case", _with_ids("GET"), ids=rule_id)
 def test_huge_ids_in_every_get_route_are_404(app, client, login_as, world, case):
-    url = _huge_ids_url(app, GET_CASES[case[0]](world), case)
+    url = _huge_ids_url(app, get_case(world, case[0], case[2]), case)
     login_as(world.admin)
     assert client.get(url).status_code == 404
 
@@ -179,7 +179,7 @@ def test_huge_ids_in_every_post_route_are_404(app, client, login_as, world, case
 @pytest.mark.parametrize("case", rules("GET"), ids=rule_id)
 def test_garbage_query_on_every_get_route_is_not_a_server_error(app, client, login_as, world, case):
     endpoint, rule, fixed = case
-    url = build(app, endpoint, {**GET_CASES[endpoint](world), **fixed}).split("?")[0]
+    url = build(app, endpoint, get_case(world, endpoint, fixed)).split("?")[0]
     login_as(world.admin)
     with client.get(f"{url}?{GARBAGE_QUERY}") as response:
         assert response.status_code < 500

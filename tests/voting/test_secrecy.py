@@ -258,5 +258,7 @@ def test_no_event_of_a_secret_ranked_ballot_holds_the_ranking(app):
 
 def test_notifications_carry_no_data_of_their_own(app):
     """Notifications carry no data of their own: an event id and a recipient (so the checks above cover them)."""
-    assert set(columns("notifications")) == {"id", "recipient_id", "event_id", "created_at", "read_at"}
+    # (and how it is mailed: its kind, the channel chosen for it, when it was mailed)
+    assert set(columns("notifications")) == {"id", "recipient_id", "event_id", "created_at", "read_at", "kind",
+                                             "email", "mailed_at"}
     assert references("notifications") == {"recipient_id": "users", "event_id": "events"}

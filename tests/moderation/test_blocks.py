@@ -1,0 +1,115 @@
+"""Blocks: a person may read but not post, sign or vote in one community, for 7 or 30 days or until lifted."""
+from datetime import timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from civicvoice import permissions
+from civicvoice.database import utcnow
+from civicvoice.errors import Conflict, NotAllowed
+from civicvoice.moderation import services as moderation
+from tests.factories import (committee_member, make_argument, make_community, make_committee, make_member,
+                             make_proposal, make_vote)
+
+
+@pytest.fixture
+def blocked(app, db):
+    proposal = make_proposal(status="open")
+    person = make_member(proposal.community)
+    chair = committee_member(proposal.community)
+    block = moderation.block(chair, proposal.community, person, "7", "رسائل مزعجة")
+    db.session.commit()
+    return proposal, person, block
+
+
+def test_a_blocked_member_can_read_but_not_post_sign_or_vote_there(app, db, blocked):
+    proposal, person, _block = blocked
+    assert permissions.can_view_proposal(person, proposal)
+    assert not permissions.can_sign_proposal(person, proposal)
+    assert not permissions.can_argue(person, proposal)
+    assert not permissions.can_draft_proposal(person, proposal.community)
+    assert not permissions.can_propose_amendment(person, proposal)
+
+
+def test_a_blocked_elector_cannot_vote_nor_give_a_proxy(app, db):
+    proposal = make_proposal(status="open")
+    voter = make_member(proposal.community)
+    poll = make_vote(proposal)
+    assert permissions.can_vote(voter, poll) and permissions.can_give_proxy(voter, poll)
+    moderation.block(committee_member(poll.community), poll.community, voter, "30", "انتحال")
+    db.session.commit()
+    assert not permissions.can_vote(voter, poll) and not permissions.can_give_proxy(voter, poll)
+
+
+def test_a_block_is_for_one_community_only(app, db, blocked):
+    _proposal, person, _block = blocked
+    elsewhere = make_proposal(status="open")
+    make_member(elsewhere.community, person)
+    assert permissions.can_sign_proposal(person, elsewhere) and permissions.can_argue(person, elsewhere)
+
+
+def test_a_block_ends_by_itself_after_its_period(app, db, blocked):
+    proposal, person, block = blocked
+    assert block.ends_at - block.starts_at == timedelta(days=7)
+    with freeze_time(block.ends_at + timedelta(seconds=1)):
+        assert moderation.active_block(person, proposal.community) is None
+        assert permissions.can_sign_proposal(person, proposal)
+    with freeze_time(block.ends_at - timedelta(minutes=1)):
+        assert moderation.active_block(person, proposal.community) is not None
+
+
+def test_after_expiry_a_new_block_can_be_given(app, db, blocked):
+    proposal, person, block = blocked
+    with freeze_time(block.ends_at + timedelta(days=1)):
+        again = moderation.block(committee_member(proposal.community), proposal.community, person, "permanent",
+                                 "عاد إلى الإزعاج")
+        db.session.commit()
+        assert again.ends_at is None and block.lifted_at == block.ends_at
+        assert moderation.active_block(person, proposal.community).id == again.id
+
+
+def test_one_block_in_force_at_a_time(app, db, blocked):
+    proposal, person, _block = blocked
+    with pytest.raises(Conflict):
+        moderation.block(committee_member(proposal.community), proposal.community, person, "30", "مرة ثانية")
+
+
+def test_the_person_is_told_why_and_until_when(app, db, blocked):
+    from sqlalchemy import select
+
+    from civicvoice.activity.messages import describe
+    from civicvoice.activity.models import Event, Notification
+
+    proposal, person, block = blocked
+    event = db.session.scalars(select(Event).join(Notification, Notification.event_id == Event.id)
+                               .where(Notification.recipient_id == person.id,
+                                      Event.verb == "moderation.blocked")).one()
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        text = str(describe(event))
+    assert "رسائل مزعجة" in text and "until" in text
+
+
+def test_committee_members_are_not_blocked_nor_oneself(app, db):
+    community = make_community()
+    chair, other = make_committee(community), make_committee(community)
+    for target in (chair, other):
+        with pytest.raises(NotAllowed):
+            moderation.block(chair, community, target, "7", "سبب")
+
+
+def test_lifting_a_block_lets_them_take_part_again(app, db, blocked):
+    proposal, person, block = blocked
+    moderation.lift_block(committee_member(proposal.community), block, "اعتذر")
+    db.session.commit()
+    assert moderation.active_block(person, proposal.community) is None
+    assert permissions.can_argue(person, proposal)
+    assert block.lifted_at <= utcnow()
+
+
+def test_an_argument_already_posted_stays_but_no_new_one_can_be(app, db):
+    proposal = make_proposal(status="open")
+    person = make_member(proposal.community)
+    argument = make_argument(proposal, person)
+    moderation.block(committee_member(proposal.community), proposal.community, person, "7", "سبب")
+    db.session.commit()
+    assert argument.status == "visible" and not permissions.can_reply_argument(person, argument)
