@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings", "voting",
-            "letters")
+            "letters", "volunteers")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -43,8 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .signatures.views import bp as signatures_bp
     from .voting.views import bp as voting_bp
     from .letters.views import bp as letters_bp
+    from .volunteers.views import bp as volunteers_bp
     for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp,
-                      deliberation_bp, meetings_bp, voting_bp, letters_bp):
+                      deliberation_bp, meetings_bp, voting_bp, letters_bp, volunteers_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

@@ -1,5 +1,5 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
-`flask council settle-checks`."""
+`flask council settle-checks`, `flask volunteers send-reminders`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -13,6 +13,18 @@ jobs_cli = AppGroup("jobs", help="Background jobs (RQ on Redis).")
 signatures_cli = AppGroup("signatures", help="Co-signatures.")
 votes_cli = AppGroup("votes", help="Votes and ballots.")
 council_cli = AppGroup("council", help="Councils' answers and residents' checks.")
+volunteers_cli = AppGroup("volunteers", help="Volunteer opportunities.")
+
+
+@volunteers_cli.command("send-reminders")
+def send_reminders():
+    """Remind confirmed volunteers of the opportunities starting within a day, once each (run it from cron
+    every hour)."""
+    from .volunteers.services import send_reminders as remind
+
+    reminded = remind()
+    db.session.commit()
+    click.echo(f"{reminded} volunteer(s) reminded.")
 
 
 @council_cli.command("settle-checks")
@@ -94,5 +106,5 @@ def worker(burst):
 
 
 def init_app(app) -> None:
-    for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli):
+    for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, volunteers_cli):
         app.cli.add_command(group)

@@ -184,10 +184,13 @@ def test_the_layout_takes_lang_and_dir_from_the_locale():
     # The letter's standalone documents (PDF and print) are in the letter's language, not the reader's.
     letter_tag = """<html lang="{{ lang }}" dir="{{ 'rtl' if lang == 'ar' else 'ltr' }}">"""
     assert letter_tag in (ROOT / "civicvoice/templates/letters/document.html").read_text()
+    # So is the certificate of volunteering, made by the same machinery.
+    documents = {"letters", "volunteers/certificate.html"}
     for template in (ROOT / "civicvoice/templates").rglob("*.html"):
         text = template.read_text()
+        standalone = template.parent.name in documents or f"{template.parent.name}/{template.name}" in documents
         assert "<html" not in text or template.name == "base.html" or (
-            template.parent.name == "letters" and text.count("<html") == 1 and letter_tag in text), template
+            standalone and text.count("<html") == 1 and letter_tag in text), template
 
 
 def test_a_language_left_by_the_previous_person_does_not_change_the_next_account(client, db):
