@@ -510,6 +510,7 @@ def _volunteers(people, community_specs) -> int:
     salma, omar, layla = (people[f"{name}@civicvoice.example"] for name in ("salma", "omar", "layla"))
     email, name, organisation = PARTNER
     partner = accounts.find_by_email(email) or accounts.create_user(email, name, DEMO_PASSWORD, locale="ar")
+    volunteers.add_default_skills()
     volunteers.add_coordinator(salma, community, partner, organisation)
     centre = community.centres[0]
     skills = {skill.key: skill.id for skill in volunteers.skills()}

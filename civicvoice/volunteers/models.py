@@ -25,6 +25,16 @@ SIGNUP_STATUSES = {"invited": _l("invited"), "pending": _l("awaiting confirmatio
                    "declined": _l("declined"), "withdrawn": _l("withdrawn")}
 # Sign-ups that hold one of the places an opportunity offers.
 HOLDING = ("pending", "confirmed")
+# The list the site starts with (the migration seeds a copy of it); site administrators change it at /admin/skills.
+DEFAULT_SKILLS = [
+    ("plumbing", "السباكة", "Plumbing"), ("electricity", "الكهرباء", "Electricity"),
+    ("building", "البناء والترميم", "Building"), ("teaching", "التعليم", "Teaching"),
+    ("first_aid", "الإسعافات الأولية", "First aid"), ("driving", "القيادة", "Driving"),
+    ("translation", "الترجمة", "Translation"), ("design", "التصميم", "Design"),
+    ("accounting", "المحاسبة", "Accounting"), ("events", "تنظيم الفعاليات", "Organising events"),
+    ("data_entry", "إدخال البيانات", "Data entry"), ("childcare", "رعاية الأطفال", "Childcare"),
+    ("elderly_care", "رعاية كبار السن", "Elderly care"),
+]
 MAX_CAPACITY = 1000
 MAX_HOURS = 500
 

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..proposals import states
 from ..proposals.models import CATEGORIES, Proposal
 from . import matching
-from .models import (ALL_DAYS, ALL_TIMES, HOLDING, MAX_CAPACITY, MAX_HOURS, OFFER_KINDS, VISIBILITY,
+from .models import (ALL_DAYS, ALL_TIMES, DEFAULT_SKILLS, HOLDING, MAX_CAPACITY, MAX_HOURS, OFFER_KINDS, VISIBILITY,
                      Coordinator, Feedback, Offer, Opportunity, Signup, Skill, VolunteerProfile, category_bits,
                      opportunity_skills, profile_centres, profile_skills, time_slot)
 
@@ -37,6 +37,17 @@ class Full(Conflict):
 def skills(active_only: bool = True) -> list[Skill]:
     query = select(Skill).order_by(Skill.key)
     return list(db.session.scalars(query.where(Skill.active.is_(True)) if active_only else query))
+
+
+def add_default_skills() -> int:
+    """Put back any skill of DEFAULT_SKILLS missing from the list (the demo on an emptied database); returns how
+    many were added. Skills an administrator renamed or took off the list are left as they are."""
+    known = set(db.session.scalars(select(Skill.key)))
+    missing = [Skill(key=key, name_ar=ar, name_en=en, active=True) for key, ar, en in DEFAULT_SKILLS
+               if key not in known]
+    db.session.add_all(missing)
+    db.session.flush()
+    return len(missing)
 
 
 def add_skill(actor, *, key: str, name_ar: str, name_en: str) -> Skill:
