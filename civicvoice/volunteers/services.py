@@ -60,7 +60,7 @@ def add_skill(actor, *, key: str, name_ar: str, name_en: str) -> Skill:
         with db.session.begin_nested():
             db.session.add(skill)
     except IntegrityError:
-        raise Conflict(_("A skill with this key already exists.")) from None
+        raise InvalidInput(_("A skill with this key already exists.")) from None
     activity.record(actor, "volunteering.skill_added", skill, None, key=key)
     return skill
 

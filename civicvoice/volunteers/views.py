@@ -36,7 +36,10 @@ class ListPage:
     """A page of a list ranked in Python (suggestions), with what the pager macro reads from db.paginate."""
 
     def __init__(self, items: list, per_page: int):
-        self.page = request.args.get("page", 1, type=int) or 0
+        try:
+            self.page = int(request.args.get("page", 1))
+        except ValueError:
+            abort(404)  # as db.paginate answers
         self.pages = max(math.ceil(len(items) / per_page), 1)
         if not 1 <= self.page <= self.pages:
             abort(404)
