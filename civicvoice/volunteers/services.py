@@ -691,14 +691,24 @@ def send_reminders(now: datetime | None = None) -> int:
 
 # Matching: SQL chooses the candidates, matching.py scores them ---------------------------------------
 
-def _skill_keys(link_table, column, ids) -> dict[int, set[str]]:
+def _skill_keys(link_table, column, owners) -> dict[int, set[str]]:
+    """Skill keys per owner (a profile or an opportunity); `owners` is a subquery of their ids (one query)."""
     keys: dict[int, set[str]] = {}
-    if not ids:
-        return keys
-    for owner, key in db.session.execute(select(column, Skill.key).join(Skill, Skill.id == link_table.c.skill_id)
-                                         .where(column.in_(ids))):
+    for owner, key in _rows(select(column, Skill.key).join(Skill, Skill.id == link_table.c.skill_id)
+                            .where(column.in_(owners))):
         keys.setdefault(owner, set()).add(key)
     return keys
+
+
+def _rows(query) -> list:
+    """Plain rows through the session's connection: thousands of candidates need no ORM objects."""
+    return db.session.connection().execute(query).all()
+
+
+def _interest_keys(mask_value: int, cache: dict = {}) -> frozenset:  # noqa: B006 (a deliberate memo)
+    if mask_value not in cache:
+        cache[mask_value] = frozenset(key for key, bit in category_bits().items() if mask_value & bit)
+    return cache[mask_value]
 
 
 def volunteer_facts(profile: VolunteerProfile) -> matching.VolunteerFacts:
@@ -717,8 +727,9 @@ def opportunity_facts(opportunity: Opportunity) -> matching.OpportunityFacts:
 
 def opportunity_candidates(profile: VolunteerProfile) -> list[matching.OpportunityFacts]:
     """Open opportunities with a place left, not started, of the volunteer's communities, that they have no
-    sign-up or invitation on and that share something with the profile (a skill, the category, a day, a time of
-    day, a centre): two queries, whatever the number of opportunities."""
+    sign-up or invitation on and that share a skill, the category or a centre with the profile (a shared day or
+    time of day adds to the score but is not enough alone, unless the profile gives nothing else): two queries,
+    whatever the number of opportunities."""
     skill_ids = [skill.id for skill in profile.skills]
     centre_ids = [centre.id for centre in profile.centres]
     bits = category_bits()
@@ -726,7 +737,7 @@ def opportunity_candidates(profile: VolunteerProfile) -> list[matching.Opportuni
     communities = select(Membership.community_id).where(Membership.user_id == profile.user_id,
                                                         Membership.status == "active")
     taken = select(Signup.opportunity_id).where(Signup.user_id == profile.user_id)
-    common = [Opportunity.days.op("&")(profile.days) != 0, Opportunity.times.op("&")(profile.times) != 0]
+    common = []
     if skill_ids:
         common.append(Opportunity.id.in_(select(opportunity_skills.c.opportunity_id)
                                          .where(opportunity_skills.c.skill_id.in_(skill_ids))))
@@ -734,27 +745,29 @@ def opportunity_candidates(profile: VolunteerProfile) -> list[matching.Opportuni
         common.append(Opportunity.category.in_(categories))
     if centre_ids:
         common.append(Opportunity.centre_id.in_(centre_ids))
-    rows = db.session.execute(select(Opportunity.id, Opportunity.category, Opportunity.days, Opportunity.times,
-                                     Opportunity.centre_id, Opportunity.starts_at).where(
-        Opportunity.status == "open", Opportunity.places_taken < Opportunity.capacity,
-        or_(Opportunity.starts_at.is_(None), Opportunity.starts_at > utcnow()),
-        Opportunity.community_id.in_(communities), Opportunity.id.not_in(taken), or_(*common))).all()
-    keys = _skill_keys(opportunity_skills, opportunity_skills.c.opportunity_id, [row.id for row in rows])
+    if not common:  # a profile with only days and times: those are what it shares
+        common = [Opportunity.days.op("&")(profile.days) != 0, Opportunity.times.op("&")(profile.times) != 0]
+    where = (Opportunity.status == "open", Opportunity.places_taken < Opportunity.capacity,
+             or_(Opportunity.starts_at.is_(None), Opportunity.starts_at > utcnow()),
+             Opportunity.community_id.in_(communities), Opportunity.id.not_in(taken), or_(*common))
+    rows = _rows(select(Opportunity.id, Opportunity.category, Opportunity.days, Opportunity.times,
+                        Opportunity.centre_id, Opportunity.starts_at).where(*where))
+    keys = _skill_keys(opportunity_skills, opportunity_skills.c.opportunity_id, select(Opportunity.id).where(*where))
     return [matching.OpportunityFacts(id=row.id, skills=frozenset(keys.get(row.id, ())), category=row.category,
                                       days=row.days, times=row.times, centre_id=row.centre_id,
-                                      starts_at=row.starts_at) for row in rows]
+                                      starts_at=_utc(row.starts_at)) for row in rows]
 
 
 def volunteer_candidates(opportunity: Opportunity, committee_only_too: bool = True) -> list[matching.VolunteerFacts]:
-    """Profiles of the community's active members with no sign-up or invitation on the opportunity, sharing
-    something with it; profiles visible to the committee only are left out unless `committee_only_too`."""
+    """Profiles of the community's active members with no sign-up or invitation on the opportunity, sharing a
+    skill, the category or the centre with it (days and times alone when it names none of those); profiles visible
+    to the committee only are left out unless `committee_only_too`. Three queries, whatever the numbers."""
     skill_ids = [skill.id for skill in opportunity.skills]
     bit = category_bits().get(opportunity.category or "", 0)
     members = select(Membership.user_id).where(Membership.community_id == opportunity.community_id,
                                                Membership.status == "active")
     taken = select(Signup.user_id).where(Signup.opportunity_id == opportunity.id)
-    common = [VolunteerProfile.days.op("&")(opportunity.days) != 0,
-              VolunteerProfile.times.op("&")(opportunity.times) != 0]
+    common = []
     if skill_ids:
         common.append(VolunteerProfile.id.in_(select(profile_skills.c.profile_id)
                                               .where(profile_skills.c.skill_id.in_(skill_ids))))
@@ -763,24 +776,33 @@ def volunteer_candidates(opportunity: Opportunity, committee_only_too: bool = Tr
     if opportunity.centre_id is not None:
         common.append(VolunteerProfile.id.in_(select(profile_centres.c.profile_id)
                                               .where(profile_centres.c.centre_id == opportunity.centre_id)))
-    query = select(VolunteerProfile.id, VolunteerProfile.user_id, VolunteerProfile.interests, VolunteerProfile.days,
-                   VolunteerProfile.times, VolunteerProfile.created_at).where(
-        VolunteerProfile.user_id.in_(members), VolunteerProfile.user_id.not_in(taken), or_(*common))
+    if not common:  # an opportunity with no skill, category or centre: its days and times are what it shares
+        common = [VolunteerProfile.days.op("&")(opportunity.days) != 0,
+                  VolunteerProfile.times.op("&")(opportunity.times) != 0]
+    where = [VolunteerProfile.user_id.in_(members), VolunteerProfile.user_id.not_in(taken), or_(*common)]
     if not committee_only_too:
-        query = query.where(VolunteerProfile.visibility == "members")
-    rows = db.session.execute(query).all()
-    ids = [row.id for row in rows]
+        where.append(VolunteerProfile.visibility == "members")
+    rows = _rows(select(VolunteerProfile.id, VolunteerProfile.user_id, VolunteerProfile.interests,
+                        VolunteerProfile.days, VolunteerProfile.times, VolunteerProfile.created_at).where(*where))
+    ids = select(VolunteerProfile.id).where(*where)
     keys = _skill_keys(profile_skills, profile_skills.c.profile_id, ids)
     centres: dict[int, set[int]] = {}
-    if opportunity.centre_id is not None and ids:
-        for profile_id, centre_id in db.session.execute(select(profile_centres).where(
+    if opportunity.centre_id is not None and rows:
+        # Only the opportunity's centre counts: one column of the link table, read for the candidates at once.
+        for (profile_id,) in _rows(select(profile_centres.c.profile_id).where(
                 profile_centres.c.profile_id.in_(ids), profile_centres.c.centre_id == opportunity.centre_id)):
-            centres.setdefault(profile_id, set()).add(centre_id)
-    bits = category_bits()
+            centres[profile_id] = {opportunity.centre_id}
     return [matching.VolunteerFacts(
-        id=row.user_id, skills=frozenset(keys.get(row.id, ())),
-        interests=frozenset(key for key, b in bits.items() if row.interests & b), days=row.days, times=row.times,
-        centres=frozenset(centres.get(row.id, ())), since=row.created_at) for row in rows]
+        id=row.user_id, skills=frozenset(keys.get(row.id, ())), interests=_interest_keys(row.interests),
+        days=row.days, times=row.times, centres=frozenset(centres.get(row.id, ())),
+        since=_utc(row.created_at)) for row in rows]
+
+
+def _utc(moment):
+    """A time read through a plain connection: SQLite gives it naive (it is UTC), PostgreSQL aware."""
+    from datetime import timezone
+
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def suggestions(user) -> list[matching.Match]:
