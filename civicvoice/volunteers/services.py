@@ -139,6 +139,36 @@ def save_profile(user, *, skill_ids=(), tags=(), interests=(), days: int = 0, ti
     return profile
 
 
+def forget_volunteering(user, community: Community | None = None) -> int:
+    """Someone leaves a community (or deletes their account, `community` None): their places on opportunities
+    still to come are freed, their preferred centres there dropped; on deletion their profile and their partner
+    coordinator roles go too. Hours and feedback already given stay, as contributions do. Returns the sign-ups
+    withdrawn."""
+    query = select(Signup).join(Opportunity).where(
+        Signup.user_id == user.id, Signup.status.in_(("invited", *HOLDING)),
+        Opportunity.status.in_(("open", "closed", "proposed")),
+        or_(Opportunity.starts_at.is_(None), Opportunity.starts_at > utcnow()))
+    if community is not None:
+        query = query.where(Opportunity.community_id == community.id)
+    withdrawn = 0
+    for signup in db.session.scalars(query).all():
+        if signup.status in HOLDING:
+            _free_place(signup.opportunity)
+        signup.status = "withdrawn"
+        withdrawn += 1
+    profile = profile_of(user) if community is not None else db.session.scalar(
+        select(VolunteerProfile).where(VolunteerProfile.user_id == user.id))
+    if profile is not None and community is None:
+        db.session.delete(profile)
+    elif profile is not None:
+        profile.centres = [centre for centre in profile.centres if centre.community_id != community.id]
+    if community is None:
+        for coordinator in db.session.scalars(select(Coordinator).where(Coordinator.user_id == user.id)).all():
+            remove_coordinator(None, coordinator)
+    db.session.flush()
+    return withdrawn
+
+
 # Offers of help on a demand ------------------------------------------------------------------------
 
 def offer_help(user, proposal: Proposal, *, kind: str, detail: str, hours: int | None = None,

@@ -426,3 +426,36 @@ def test_a_skill_key_is_unique_and_plain(app, db):
     with pytest.raises(InvalidInput):
         services.add_skill(admin, key="نجارة", name_ar="نجارة", name_en="x")
     assert [s.key for s in services.skills()].count("carpentry") == 1
+
+
+def test_leaving_a_community_frees_ones_places_there_and_keeps_the_hours(community):
+    from civicvoice.communities import services as communities
+
+    centre = community.centres[0]
+    profile = make_profile(community=community, skills=("plumbing",), centres=(centre,))
+    coming = make_opportunity(community, capacity=2)
+    make_signup(coming, profile.user, status="confirmed")
+    done = make_opportunity(community, starts_in_hours=-3, title="مضت")
+    make_signup(done, profile.user, status="confirmed", hours=3)
+    communities.leave(profile.user, community)
+    db.session.commit()
+    assert places(coming) == 0 and services.total_hours(profile.user) == 3
+    assert services.profile_of(profile.user).centres == []
+
+
+def test_deleting_the_account_erases_the_profile_places_and_roles(community):
+    from civicvoice.accounts import services as accounts
+    from tests.factories import PASSWORD
+
+    profile = make_profile(community=community, skills=("plumbing",), about="عن نفسي")
+    user = profile.user
+    opportunity = make_opportunity(community)
+    make_signup(opportunity, user)
+    make_partner(make_community(), user)
+    accounts.delete_account(user, PASSWORD)
+    db.session.commit()
+    assert services.profile_of(user) is None and places(opportunity) == 0
+    assert db.session.scalar(select(Signup.status).where(Signup.user_id == user.id)) == "withdrawn"
+    from civicvoice.volunteers.models import Coordinator
+
+    assert db.session.scalar(select(Coordinator.id).where(Coordinator.user_id == user.id)) is None
