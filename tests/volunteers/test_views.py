@@ -214,7 +214,7 @@ def test_the_export_leaves_out_hidden_fields_and_neutralises_formulas(client, lo
     make_signup(opportunity, private.user)
     gone = make_signup(opportunity, make_user(phone="+963 933 000 111"), status="withdrawn")
     login_as(w.partner)
-    header, *rows = _csv(client.get(f"/opportunities/{opportunity.id}/signups.csv"))
+    _header, *rows = _csv(client.get(f"/opportunities/{opportunity.id}/signups.csv"))
     by_name = {row[1]: row for row in rows}
     layla = by_name["Layla Haddad"]
     assert (layla[3], layla[4], layla[5], layla[7]) == ("'+963 944 123 456", "layla@example.org", "plumbing",
