@@ -477,7 +477,10 @@ def suggested(opportunity_id):
 def invite(opportunity_id, user_id):
     opportunity = _opportunity(opportunity_id)
     permissions.require(permissions.can_invite_volunteers(current_user, opportunity))
-    services.invite(current_user, opportunity, db.get_or_404(User, user_id))
+    profile = services.profile_of(db.get_or_404(User, user_id))
+    if profile is None or not permissions.can_view_volunteer_profile(current_user, profile):
+        abort(404)  # the suggestions a coordinator may see are the people they may invite
+    services.invite(current_user, opportunity, profile.user)
     db.session.commit()
     flash(_("The invitation is sent."), "success")
     return see_other(url_for(".suggested", opportunity_id=opportunity.id))

@@ -85,8 +85,8 @@ def build_world():
     is open (for 14 days from now): `second` contested it with a photo (`check_id`); the member co-signed it and has
     not answered yet.
 
-    Volunteering in `alpha` (the admin, on its committee, coordinates every opportunity of it): the member has a
-    profile and offered help on `published`, the admin too (`offer_id`, the admin's own); `coordinator_id` is the
+    Volunteering in `alpha` (the admin, on its committee, coordinates every opportunity of it): the member and
+    `second` have profiles (the member's open to members, `second`'s to the committee only), the member offered help on `published`, the admin too (`offer_id`, the admin's own); `coordinator_id` is the
     partner coordinator (`partner`, of a partner organisation, not a member) the committee added, who runs
     `opportunity_id`, open at `centre` in five days, on which the member awaits confirmation (`signup_id`);
     `joined_opportunity_id`, open, on which the admin awaits confirmation; `started_opportunity_id`, begun two hours
@@ -118,7 +118,7 @@ def build_world():
     other_council = make_council(contact_email="other-council@example.org")
     outsider = make_staff(other_council, role="responder")
     answered = _council_side(admin, alpha, council, second, member, staffer, written["letter_sent"])
-    volunteering = _volunteering(admin, alpha, centre, member, demands["published"])
+    volunteering = _volunteering(admin, alpha, centre, member, second, demands["published"])
     world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes, **written, **answered, **volunteering,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified, viewer=viewer, other_council=other_council,
@@ -358,10 +358,11 @@ def _council_side(admin, community, council, second, member, staffer, sent) -> d
             "letter_resolved": resolved, "resolved_letter_id": resolved_letter.id, "check_id": contest.id}
 
 
-def _volunteering(admin, community, centre, member, published) -> dict:
+def _volunteering(admin, community, centre, member, second, published) -> dict:
     volunteers.add_default_skills()  # the migration seeds them; each test's clean-up empties the table
     skills = {skill.key: skill.id for skill in volunteers.skills()}
     volunteers.save_profile(member, skill_ids=[skills["plumbing"]], days=1 << 4, visibility="members")
+    volunteers.save_profile(second, skill_ids=[skills["plumbing"]], visibility="committee")
     volunteers.offer_help(member, published, kind="time", hours=4, detail="أيام الجمعة")
     own_offer = volunteers.offer_help(admin, published, kind="resource", detail="عشرة كراسٍ")
     partner = make_user(name="منسقة الهلال")

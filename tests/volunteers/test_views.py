@@ -235,6 +235,7 @@ def test_suggested_volunteers_and_an_invitation(client, login_as, w):
     assert "Layla Haddad" in page and hidden.user.display_name not in page
     response = client.post(f"/opportunities/{opportunity.id}/invite/{w.layla.id}")
     assert response.status_code == 303
+    assert client.post(f"/opportunities/{opportunity.id}/invite/{hidden.user_id}").status_code == 404
     login_as(w.chair)
     assert hidden.user.display_name in plain(text_of(client.get(f"/opportunities/{opportunity.id}/suggested")))
     login_as(w.layla)
