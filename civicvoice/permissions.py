@@ -680,7 +680,8 @@ def can_give_feedback(user, signup) -> bool:
     """Once, on an activity the volunteer joined (confirmed, and started or with hours recorded)."""
     opportunity = signup.opportunity
     return (_own(user, signup) and signup.status == "confirmed" and signup.feedback is None
-            and (signup.hours is not None or opportunity.has_started))
+            and (signup.hours is not None or opportunity.has_started)
+            and _volunteers_member(user, opportunity.community))
 
 
 def can_answer_feedback(user, feedback) -> bool:
