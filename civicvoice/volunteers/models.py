@@ -136,7 +136,7 @@ class Coordinator(Timestamped, db.Model):
     __table_args__ = (UniqueConstraint("community_id", "user_id"),)
 
 
-class Offer(Timestamped, db.Model):
+class VolunteerOffer(Timestamped, db.Model):
     """An offer of help on a demand: time, a skill or a resource, with what exactly."""
 
     __tablename__ = "volunteer_offers"

@@ -17,7 +17,7 @@ from ..proposals import states
 from ..proposals.models import CATEGORIES, Proposal
 from . import matching
 from .models import (ALL_DAYS, ALL_TIMES, DEFAULT_SKILLS, HOLDING, MAX_CAPACITY, MAX_HOURS, OFFER_KINDS, VISIBILITY,
-                     Coordinator, Feedback, Offer, Opportunity, Signup, Skill, VolunteerProfile, category_bits,
+                     Coordinator, Feedback, Opportunity, Signup, Skill, VolunteerOffer, VolunteerProfile, category_bits,
                      opportunity_skills, profile_centres, profile_skills, time_slot)
 
 MAX_TAGS = 10
@@ -172,7 +172,7 @@ def forget_volunteering(user, community: Community | None = None) -> int:
 # Offers of help on a demand ------------------------------------------------------------------------
 
 def offer_help(user, proposal: Proposal, *, kind: str, detail: str, hours: int | None = None,
-               skill_id: int | None = None) -> Offer:
+               skill_id: int | None = None) -> VolunteerOffer:
     """Time ("4 hours on Fridays"), a skill or a resource for a demand; its authors are told."""
     from ..proposals import services as proposals
 
@@ -186,7 +186,7 @@ def offer_help(user, proposal: Proposal, *, kind: str, detail: str, hours: int |
         raise InvalidInput(_("Say how many hours you offer (1 to %(n)s).", n=MAX_HOURS))
     if skill_id is not None:
         _skills_by_id([skill_id])
-    offer = Offer(proposal_id=proposal.id, user_id=user.id, kind=kind, detail=detail.strip(),
+    offer = VolunteerOffer(proposal_id=proposal.id, user_id=user.id, kind=kind, detail=detail.strip(),
                   hours=hours if kind == "time" else None, skill_id=skill_id if kind == "skill" else None)
     db.session.add(offer)
     db.session.flush()
@@ -196,7 +196,7 @@ def offer_help(user, proposal: Proposal, *, kind: str, detail: str, hours: int |
     return offer
 
 
-def withdraw_offer(user, offer: Offer) -> None:
+def withdraw_offer(user, offer: VolunteerOffer) -> None:
     if offer.status != "active" or offer.user_id != user.id:
         raise InvalidTransition(_("This offer is already withdrawn."))
     offer.status = "withdrawn"
@@ -206,23 +206,25 @@ def withdraw_offer(user, offer: Offer) -> None:
 
 def offers_summary(proposal: Proposal) -> dict:
     """The active offers of a demand in one query: people, hours offered, skills, resources."""
+    offer = VolunteerOffer
     row = db.session.execute(select(
-        func.count(func.distinct(Offer.user_id)), func.coalesce(func.sum(Offer.hours), 0),
-        func.count(Offer.id).filter(Offer.kind == "skill"), func.count(Offer.id).filter(Offer.kind == "resource"),
-        func.count(Offer.id)).where(Offer.proposal_id == proposal.id, Offer.status == "active")).one()
+        func.count(func.distinct(offer.user_id)), func.coalesce(func.sum(offer.hours), 0),
+        func.count(offer.id).filter(offer.kind == "skill"), func.count(offer.id).filter(offer.kind == "resource"),
+        func.count(offer.id)).where(offer.proposal_id == proposal.id, offer.status == "active")).one()
     return {"people": row[0], "hours": int(row[1]), "skills": row[2], "resources": row[3], "offers": row[4]}
 
 
 def offers(proposal: Proposal):
     """The active offers of a demand, newest first; for db.paginate."""
-    return (select(Offer).where(Offer.proposal_id == proposal.id, Offer.status == "active")
-            .order_by(Offer.id.desc()))
+    return (select(VolunteerOffer)
+            .where(VolunteerOffer.proposal_id == proposal.id, VolunteerOffer.status == "active")
+            .order_by(VolunteerOffer.id.desc()))
 
 
-def own_offers(user, proposal: Proposal) -> list[Offer]:
+def own_offers(user, proposal: Proposal) -> list[VolunteerOffer]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(db.session.scalars(offers(proposal).where(Offer.user_id == user.id)))
+    return list(db.session.scalars(offers(proposal).where(VolunteerOffer.user_id == user.id)))
 
 
 # Coordinators --------------------------------------------------------------------------------------

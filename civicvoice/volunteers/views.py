@@ -27,7 +27,8 @@ from ..redirects import see_other
 from . import certificate, export, services
 from .forms import (AnswerForm, CoordinatorForm, FeedbackForm, HoursForm, OfferForm, OpportunityForm, ProfileForm,
                     ReasonForm, SignupForm, SkillEditForm, SkillForm)
-from .models import DAYS, TIMES, Coordinator, Feedback, Offer, Opportunity, Signup, Skill, VolunteerProfile
+from .models import (DAYS, TIMES, Coordinator, Feedback, Opportunity, Signup, Skill, VolunteerOffer,
+                     VolunteerProfile)
 
 bp = Blueprint("volunteers", __name__)
 
@@ -195,7 +196,7 @@ def offer_help(proposal_id):
 @bp.post("/offers/<int:offer_id>/withdraw")
 @login_required
 def withdraw_offer(offer_id):
-    offer = db.get_or_404(Offer, offer_id)
+    offer = db.get_or_404(VolunteerOffer, offer_id)
     proposal = visible_proposal(offer.proposal_id)
     permissions.require(permissions.can_withdraw_offer(current_user, offer))
     services.withdraw_offer(current_user, offer)
