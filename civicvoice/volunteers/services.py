@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import extract, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -625,10 +625,15 @@ def total_hours(user) -> float:
 
 
 def hours_at_centre(centre: Centre, year: int) -> float:
-    """Hours given at the centre in a calendar year (of the activity's date, or of recording for ongoing ones)."""
+    """Hours given at the centre in a calendar year of its community's zone (by the activity's date, or by when
+    they were recorded for an ongoing one)."""
+    from datetime import timezone
+
+    zone = ZoneInfo(centre.community.timezone)
+    start, end = (datetime(y, 1, 1, tzinfo=zone).astimezone(timezone.utc) for y in (year, year + 1))
     moment = func.coalesce(Opportunity.starts_at, Signup.hours_recorded_at)
     return db.session.scalar(select(func.coalesce(func.sum(Signup.hours), 0)).join(Opportunity).where(
-        Opportunity.centre_id == centre.id, Signup.hours.is_not(None), extract("year", moment) == year)) or 0
+        Opportunity.centre_id == centre.id, Signup.hours.is_not(None), moment >= start, moment < end)) or 0
 
 
 # Feedback ------------------------------------------------------------------------------------------
