@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings",
-            "voting", "letters", "moderation")
+            "voting", "letters", "moderation", "volunteers")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -45,8 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .letters.views import bp as letters_bp
     from .moderation.views import bp as moderation_bp
     from .dashboard.views import bp as dashboard_bp
+    from .volunteers.views import bp as volunteers_bp
     for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp,
-                      deliberation_bp, meetings_bp, voting_bp, letters_bp, moderation_bp, dashboard_bp):
+                      deliberation_bp, meetings_bp, voting_bp, letters_bp, moderation_bp, dashboard_bp, volunteers_bp):
         app.register_blueprint(blueprint)
 
     from . import cli

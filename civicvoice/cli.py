@@ -1,5 +1,6 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
-`flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`."""
+`flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`,
+`flask volunteers send-reminders`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -33,6 +34,20 @@ def deliver():
 
     done = sweep()
     click.echo(f"{done['notifications']} notification mail(s) written, {done['outbox']} message(s) delivered.")
+
+
+volunteers_cli = AppGroup("volunteers", help="Volunteer opportunities.")
+
+
+@volunteers_cli.command("send-reminders")
+def send_reminders():
+    """Remind confirmed volunteers of the opportunities starting within a day, once each (run it from cron
+    every hour)."""
+    from .volunteers.services import send_reminders as remind
+
+    reminded = remind()
+    db.session.commit()
+    click.echo(f"{reminded} volunteer(s) reminded.")
 
 
 @council_cli.command("settle-checks")
@@ -114,5 +129,6 @@ def worker(burst):
 
 
 def init_app(app) -> None:
-    for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli):
+    for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli,
+                  volunteers_cli):
         app.cli.add_command(group)

@@ -179,6 +179,7 @@ def load() -> int:
     created += _letter(people, council)
     created += _council_letters(people, council)
     created += _moderation(people)
+    created += _volunteers(people, COMMUNITIES)
     return created
 
 
@@ -515,3 +516,58 @@ def _adopted(people, council, community):
     voting.close(chair, poll, "صوّت جميع الأعضاء قبل الموعد.")
     db.session.refresh(proposal)
     return proposal
+
+
+# Volunteering in al-midan: a partner coordinator, Layla's profile, a clean-up done last week (3 hours each, Layla's
+# feedback pending) and a work day on the school roof coming, which Layla is offered as "suggested for you".
+PARTNER = ("hiba@civicvoice.example", "هبة النجار", "جمعية البر والخدمات الاجتماعية")
+CLEANUP = "تنظيف ساحة المنارة وتجهيز الصفوف"
+ROOF_DAY = "يوم عمل تطوعي لترميم سقف مدرسة البنات"
+
+
+def _volunteers(people, community_specs) -> int:
+    """Volunteer demo data through the services; added once (the clean-up's title is the marker)."""
+    from datetime import datetime, time, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from .proposals.models import Proposal
+    from .volunteers import services as volunteers
+    from .volunteers.models import Opportunity
+
+    community = communities.by_slug(community_specs[0]["slug"])
+    if db.session.scalar(select(Opportunity.id).where(Opportunity.title == CLEANUP)):
+        return 0
+    salma, omar, layla = (people[f"{name}@civicvoice.example"] for name in ("salma", "omar", "layla"))
+    email, name, organisation = PARTNER
+    partner = accounts.find_by_email(email) or accounts.create_user(email, name, DEMO_PASSWORD, locale="ar")
+    volunteers.add_default_skills()
+    volunteers.add_coordinator(salma, community, partner, organisation)
+    centre = community.centres[0]
+    skills = {skill.key: skill.id for skill in volunteers.skills()}
+    volunteers.save_profile(layla, skill_ids=[skills["building"], skills["teaching"]], tags=["دهان"],
+                            interests=["facility_repair", "education"], days=0b0110000, times=0b001,
+                            centre_ids=[centre.id], visibility="members",
+                            about="I teach maths and have helped repair houses in the neighbourhood.")
+    roof = db.session.scalar(select(Proposal).where(Proposal.title == DEMANDS[0][2]))
+    zone = ZoneInfo(community.timezone)
+
+    def on(days: int, hour: int):
+        day = (datetime.now(timezone.utc) + timedelta(days=days)).astimezone(zone).date()
+        return datetime.combine(day, time(hour, 0), tzinfo=zone).astimezone(timezone.utc)
+
+    with _days_ago(8):  # posted last week for the next day: it took place a week ago
+        cleanup = volunteers.post(salma, community, title=CLEANUP, centre_id=centre.id, starts_at=on(1, 9),
+                                  duration_minutes=180, capacity=6, skill_ids=[skills["events"]],
+                                  description="نجهز الساحة والصفوف قبل بدء الدروس المسائية.")
+        for person in (layla, omar):
+            volunteers.confirm(salma, volunteers.sign_up(person, cleanup))
+    volunteers.record_hours(salma, cleanup, {signup.id: 3 for signup in volunteers.confirmed(cleanup)})
+    if roof is not None and roof.status in ("open", "voting", "adopted"):
+        volunteers.offer_help(omar, roof, kind="time", hours=8, detail="يومان من العمل في عطلة نهاية الأسبوع")
+        volunteers.offer_help(salma, roof, kind="resource", detail="سلم كبير وأدوات دهان")
+        day = next(d for d in range(3, 10) if on(d, 9).astimezone(zone).weekday() == 4)  # the coming Friday
+        volunteers.post(partner, community, title=ROOF_DAY, centre_id=centre.id, proposal_id=roof.id,
+                        starts_at=on(day, 9), duration_minutes=360, capacity=8,
+                        skill_ids=[skills["building"], skills["plumbing"]],
+                        description="نصلح العزل فوق الصفوف الثلاثة. أحضروا قفازات؛ الأدوات مؤمنة.")
+    return 1

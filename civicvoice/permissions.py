@@ -652,6 +652,193 @@ def can_request_verification(user, community) -> bool:
             and open_verification_request(user, community) is None)
 
 
+# Volunteers ------------------------------------------------------------------------------------
+
+def _volunteers_member(user, community) -> bool:
+    """Who may act as a volunteer in a community (sign up, offer help, propose, give feedback): its members.
+    Every volunteer write goes through here, so a person the committee blocked there does none of them."""
+    return _participant(user, community)
+
+
+def _partner(user, community) -> bool:
+    """A partner organisation's coordinator the committee added to this community."""
+    from .volunteers.models import Coordinator
+
+    if not _signed_in(user) or community is None:
+        return False
+    memo, key = _memo(), ("partner", user.id, community.id)
+    if key not in memo:
+        memo[key] = db.session.scalar(select(Coordinator.id).where(
+            Coordinator.community_id == community.id, Coordinator.user_id == user.id)) is not None
+    return memo[key]
+
+
+def _coordinates(user, opportunity) -> bool:
+    """The committee (and site admins) run every opportunity of the community; a partner coordinator the ones
+    they are named on."""
+    community = opportunity.community
+    if is_admin(user) or is_committee(user, community):
+        return True
+    return opportunity.coordinator_id is not None and opportunity.coordinator_id == getattr(
+        user, "id", None) and _partner(user, community)
+
+
+def _own_signup(user, opportunity):
+    from .volunteers.models import Signup
+
+    if not _signed_in(user):
+        return None
+    memo, key = _memo(), ("signup", user.id, opportunity.id)
+    if key not in memo:
+        memo[key] = db.session.scalar(select(Signup).where(Signup.opportunity_id == opportunity.id,
+                                                           Signup.user_id == user.id))
+    return memo[key]
+
+
+def _own(user, row) -> bool:
+    return _signed_in(user) and row.user_id == user.id
+
+
+def can_edit_volunteer_profile(user) -> bool:
+    return _signed_in(user)
+
+
+def can_view_volunteer_profile(user, profile) -> bool:
+    """Its owner; the committees of the volunteer's communities; with visibility "members", also the members and
+    partner coordinators of those communities. Contact details are never part of a profile."""
+    from .communities.models import Community, Membership
+
+    if not _signed_in(user):
+        return False
+    if profile.user_id == user.id or is_admin(user):
+        return True
+    communities = db.session.scalars(select(Community).join(Membership, Membership.community_id == Community.id)
+                                     .where(Membership.user_id == profile.user_id,
+                                            Membership.status == "active")).all()
+    if any(is_committee(user, community) for community in communities):
+        return True
+    return profile.visibility == "members" and any(
+        is_member(user, community) or _partner(user, community) for community in communities)
+
+
+def can_manage_skills(user) -> bool:
+    return is_admin(user)
+
+
+def can_coordinate_volunteers(user, community) -> bool:
+    """Post opportunities, approve volunteers' proposals, read the community's feedback: the committee and the
+    partner coordinators it added."""
+    return is_admin(user) or is_committee(user, community) or _partner(user, community)
+
+
+def can_manage_coordinators(user, community) -> bool:
+    return is_admin(user) or is_committee(user, community)
+
+
+def can_propose_opportunity(user, community) -> bool:
+    """Members propose an opportunity; a coordinator approves it before it is open."""
+    return _volunteers_member(user, community)
+
+
+def can_offer_help(user, proposal) -> bool:
+    """Members offer time, a skill or a resource to a public demand that is still alive."""
+    from .proposals import states
+
+    return proposal.status in states.ACTIVE_PUBLIC and _volunteers_member(user, proposal.community)
+
+
+def can_withdraw_offer(user, offer) -> bool:
+    return offer.status == "active" and _own(user, offer)
+
+
+def can_view_opportunity(user, opportunity) -> bool:
+    """Public once approved; a proposal (or a refused one) for the person who proposed it and the coordinators."""
+    if opportunity.status in ("open", "closed", "cancelled"):
+        return True
+    return _coordinates(user, opportunity) or (_signed_in(user) and opportunity.created_by_id == user.id) or (
+        opportunity.status == "proposed" and can_coordinate_volunteers(user, opportunity.community))
+
+
+def can_sign_up(user, opportunity) -> bool:
+    """Members sign up for an open opportunity that has not started and has a place left (an invitation is
+    answered the same way); a declined volunteer does not sign up again."""
+    if opportunity.status != "open" or opportunity.has_started or opportunity.places_left < 1:
+        return False
+    if not _volunteers_member(user, opportunity.community):
+        return False
+    signup = _own_signup(user, opportunity)
+    return signup is None or signup.status in ("invited", "withdrawn")
+
+
+def can_withdraw_signup(user, opportunity) -> bool:
+    """Until it starts, a volunteer takes back their sign-up (or turns an invitation down)."""
+    signup = _own_signup(user, opportunity)
+    return (signup is not None and signup.status in ("invited", "pending", "confirmed")
+            and opportunity.status in ("open", "closed") and not opportunity.has_started)
+
+
+def can_coordinate_opportunity(user, opportunity) -> bool:
+    """Its sign-ups (and their export), suggested volunteers, feedback: the opportunity's coordinators."""
+    return opportunity.status != "proposed" and _coordinates(user, opportunity)
+
+
+def can_edit_opportunity(user, opportunity) -> bool:
+    return opportunity.status in ("open", "closed") and not opportunity.has_started and _coordinates(user, opportunity)
+
+
+def can_cancel_opportunity(user, opportunity) -> bool:
+    return can_edit_opportunity(user, opportunity)
+
+
+def can_close_opportunity(user, opportunity) -> bool:
+    """No more sign-ups: enough people, or it is over."""
+    return opportunity.status == "open" and _coordinates(user, opportunity)
+
+
+def can_invite_volunteers(user, opportunity) -> bool:
+    return (opportunity.status == "open" and not opportunity.has_started and opportunity.places_left > 0
+            and _coordinates(user, opportunity))
+
+
+def can_record_hours(user, opportunity) -> bool:
+    """Once it has started (an ongoing one at any time)."""
+    return (opportunity.status in ("open", "closed") and (opportunity.ongoing or opportunity.has_started)
+            and _coordinates(user, opportunity))
+
+
+def can_decide_opportunity(user, opportunity) -> bool:
+    """A volunteer's proposal is approved or refused by a coordinator of the community."""
+    return opportunity.status == "proposed" and can_coordinate_volunteers(user, opportunity.community)
+
+
+def can_decide_signup(user, signup) -> bool:
+    """The coordinators confirm or decline a volunteer who signed up."""
+    return (signup.status == "pending" and signup.opportunity.status in ("open", "closed")
+            and _coordinates(user, signup.opportunity))
+
+
+def can_see_volunteer_contact(user, signup) -> bool:
+    """A volunteer's phone and email: only the coordinators of an opportunity they signed up for (and not once
+    they withdrew or were declined)."""
+    return signup.status in ("pending", "confirmed") and _coordinates(user, signup.opportunity)
+
+
+def can_download_certificate(user, signup) -> bool:
+    return signup.hours is not None and _own(user, signup)
+
+
+def can_give_feedback(user, signup) -> bool:
+    """Once, on an activity the volunteer joined (confirmed, and started or with hours recorded)."""
+    opportunity = signup.opportunity
+    return (_own(user, signup) and signup.status == "confirmed" and signup.feedback is None
+            and (signup.hours is not None or opportunity.has_started)
+            and _volunteers_member(user, opportunity.community))
+
+
+def can_answer_feedback(user, feedback) -> bool:
+    return _coordinates(user, feedback.signup.opportunity)
+
+
 # The gate ------------------------------------------------------------------------------------
 
 def require(allowed: bool) -> None:

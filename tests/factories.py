@@ -454,3 +454,102 @@ def make_hidden(target, actor=None, reason="إساءة"):
     case = moderation.hide(actor or committee_member(target.community), target, reason)
     db.session.commit()
     return case
+
+
+# Volunteers ---------------------------------------------------------------------------------------
+
+def skill_ids(*keys) -> list[int]:
+    """The ids of skills of the list the migration seeds (plumbing, first_aid, building...)."""
+    from civicvoice.volunteers import services as volunteers
+
+    volunteers.add_default_skills()  # the migration seeds them; every test's clean-up empties the table
+    ids = {skill.key: skill.id for skill in volunteers.skills(active_only=False)}
+    return [ids[key] for key in keys]
+
+
+def make_profile(user=None, community=None, *, skills=(), interests=(), days=(), times=(), centres=(),
+                 visibility="committee", tags=(), about=""):
+    """A volunteer profile for `user` (a new member of `community`, or of a new community, by default), saved
+    through the service; `skills` are keys of the seeded list, `days` Python weekdays (Friday is 4), `times`
+    0 morning / 1 afternoon / 2 evening, `centres` Centre objects of the person's communities."""
+    from civicvoice.volunteers import services as volunteers
+
+    community = community or make_community()
+    if user is None or not _is_member(user, community):
+        user = make_member(community, user)
+    profile = volunteers.save_profile(user, skill_ids=skill_ids(*skills), tags=list(tags), interests=list(interests),
+                                      days=volunteers.mask(days), times=volunteers.mask(times),
+                                      centre_ids=[centre.id for centre in centres], about=about,
+                                      visibility=visibility)
+    db.session.commit()
+    return profile
+
+
+def make_partner(community, user=None, organisation="الهلال الأحمر"):
+    """A partner organisation's coordinator the committee of `community` added (not a member of it)."""
+    from civicvoice.volunteers import services as volunteers
+
+    user = user or make_user()
+    volunteers.add_coordinator(committee_member(community), community, user, organisation)
+    db.session.commit()
+    return user
+
+
+def make_opportunity(community=None, *, actor=None, title="إصلاح مضخة المياه", starts_in_hours=72,
+                     duration_minutes=180, capacity=5, skills=(), centre=None, proposal=None, category=None,
+                     coordinator=None, days=(), times=(), status="open", description=""):
+    """An opportunity posted by a committee member (or `actor`) through the service, at `centre` (the community's
+    first, made if needed, unless centre=False). `starts_in_hours=None` makes it ongoing (on `days`/`times`); a
+    negative value one that already started (written directly: the service refuses a past date, as it should).
+    status="proposed" has a member propose it instead."""
+    from datetime import timedelta
+
+    from civicvoice.volunteers import services as volunteers
+
+    community = community or make_community()
+    if centre is None:
+        centre = community.centres[0] if community.centres else make_centre(community)
+    fields = {"title": title, "description": description, "centre_id": centre.id if centre else None,
+              "proposal_id": proposal.id if proposal is not None else None,
+              "starts_at": None if starts_in_hours is None else utcnow() + timedelta(hours=max(starts_in_hours, 1)),
+              "duration_minutes": duration_minutes, "days": volunteers.mask(days), "times": volunteers.mask(times),
+              "category": category, "capacity": capacity, "skill_ids": skill_ids(*skills),
+              "coordinator_id": coordinator.id if coordinator is not None else None}
+    if status == "proposed":
+        opportunity = volunteers.propose(actor or make_member(community), community, **fields)
+    else:
+        opportunity = volunteers.post(actor or committee_member(community), community, **fields)
+    if starts_in_hours is not None and starts_in_hours < 1:
+        opportunity.starts_at = utcnow() + timedelta(hours=starts_in_hours)
+    db.session.commit()
+    return opportunity
+
+
+def make_signup(opportunity, user=None, *, status="pending", hours=None, message=""):
+    """`user` (a new member of the opportunity's community by default) signed up through the services, then
+    moved to `status` (pending, confirmed, declined, withdrawn, or invited instead of signed up); `hours`
+    recorded by a coordinator (which needs a confirmed sign-up and an opportunity that started)."""
+    from civicvoice.volunteers import services as volunteers
+
+    community = opportunity.community
+    user = user if user is not None and _is_member(user, community) else make_member(community, user)
+    chair = committee_member(community)
+    if status == "invited":
+        signup = volunteers.invite(chair, opportunity, user)
+    else:
+        started = opportunity.starts_at
+        if opportunity.has_started:  # sign up as it was before it started
+            from datetime import timedelta
+
+            opportunity.starts_at = utcnow() + timedelta(hours=1)
+        signup = volunteers.sign_up(user, opportunity, message)
+        if status in ("confirmed", "declined"):
+            (volunteers.confirm if status == "confirmed" else volunteers.decline)(chair, signup)
+        elif status == "withdrawn":
+            volunteers.withdraw(user, opportunity)
+        opportunity.starts_at = started
+    db.session.flush()
+    if hours is not None:
+        volunteers.record_hours(chair, opportunity, {signup.id: hours})
+    db.session.commit()
+    return signup

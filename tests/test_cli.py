@@ -61,8 +61,9 @@ def test_demo_letter_awaits_the_other_committee_member_and_needs_no_weasyprint(a
         "ar", demo.LETTER["recipient_title"], True)
     assert [person["name"] for person in version.signatories] == [salma.known_name, omar.known_name]
     evidence = version.evidence
-    assert (evidence["online"], evidence["paper"]) == (3, len(demo.ADOPTED_PAPER))
-    assert evidence["vote"]["turnout"] == evidence["vote"]["electorate"] == 3
+    people = len(demo.COMMUNITIES[0]["committee"] + demo.COMMUNITIES[0]["members"])  # every member of al-midan
+    assert (evidence["online"], evidence["paper"]) == (people, len(demo.ADOPTED_PAPER))
+    assert evidence["vote"]["turnout"] == evidence["vote"]["electorate"] == people
 
     assert permissions.can_approve_letter(omar, letter) and not permissions.can_approve_letter(salma, letter)
     with pytest.raises(NotAllowed):

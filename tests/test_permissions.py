@@ -5,7 +5,9 @@ about its demand `P` (of `C`, addressed to `K`), put in each state the matrix li
 predicates are asked about one of P's arguments or amendments, P being in a state: the case "open:question" is
 P open and its question (see `world`). Meeting predicates are asked about one of C's meetings, named by the case;
 vote predicates about one of C's votes, named by the case (see POLLS); letter predicates about the letter of one
-of C's adopted demands (addressed to `K`), named by the case (see LETTERS and COUNCIL_LETTERS).
+of C's adopted demands (addressed to `K`), named by the case (see LETTERS and COUNCIL_LETTERS); volunteering
+predicates about one of C's opportunities, sign-ups, offers, feedback or profiles, named by the case (see
+OPPORTUNITIES, SIGNUPS and the lines of the matrix).
 """
 import inspect
 from datetime import date, timedelta
@@ -24,19 +26,24 @@ from civicvoice.meetings import services as meetings
 from civicvoice.proposals import states
 from civicvoice.signatures import services as signatures
 from civicvoice.voting import services as voting
-from tests.factories import (link_council, make_adopted, make_admin, make_coauthor, make_committee, make_community,
-                             make_council, make_letter, make_meeting, make_member, make_pending, make_proposal,
-                             make_staff, make_user)
+from civicvoice.volunteers import services as volunteering
+from tests.factories import (link_council, make_adopted, make_admin, make_centre, make_coauthor, make_committee,
+                             make_community, make_council, make_letter, make_meeting, make_member, make_opportunity,
+                             make_partner, make_pending, make_profile, make_proposal, make_signup, make_staff,
+                             make_user)
 
 ROLES = ["anonymous", "unverified", "resident", "pending", "member", "signer", "author", "coauthor", "invited",
          "committee", "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin",
-         "deleted"]
+         "deleted", "partner", "other_partner"]
 
 # Members of `C`: "author" wrote `P`, "coauthor" accepted to write it with them, "invited" has not answered yet,
 # "signer" co-signed `P` (online, confirmed) and did nothing else; "member" did not sign it.
 MEMBERS = {"member", "signer", "author", "coauthor", "invited"}
+# "partner" is a partner organisation's coordinator the committee of C added (not a member of C); "other_partner"
+# one of another community.
 EVERYONE_SIGNED_IN = {"unverified", "resident", "pending", "committee", "other_committee",
-                      "council_viewer", "council_responder", "other_council_staff", "admin"} | MEMBERS
+                      "council_viewer", "council_responder", "other_council_staff", "admin",
+                      "partner", "other_partner"} | MEMBERS
 EVERYONE = EVERYONE_SIGNED_IN | {"anonymous", "deleted"}
 AUTHORS = {"author", "coauthor"}
 REVIEWERS = {"committee", "admin"}
@@ -77,6 +84,23 @@ UNSENT_LETTERS = set(LETTERS) - {"sent"}
 # other council (the one "other_council_staff" answers for), untouched.
 COUNCIL_LETTERS = ("acknowledged", "answered", "scheduled", "referred", "declined", "resolved", "to_other_council")
 COUNCIL_STAFF = {"council_viewer", "council_responder"}
+# Opportunities of C at its centre, run by "partner" (and so by the committee) unless named otherwise: "open", nobody
+# signed up; "signed_up", "member" awaits confirmation; "confirmed", "member" is confirmed; "invited", "member" is
+# invited; "full", its one place taken by "signer"; "started", begun an hour ago, "member" confirmed; "proposed" by
+# "member", awaiting approval; "closed" and "cancelled" by the committee; "committee_only", run by the committee
+# alone; "ongoing", with no date.
+OPPORTUNITIES = ("open", "signed_up", "confirmed", "invited", "full", "started", "proposed", "closed", "cancelled",
+                 "committee_only", "ongoing")
+# "member"'s sign-ups on opportunities "partner" runs, in the state each name says ("hours": confirmed on one that
+# started, 3 hours recorded; "feedback_given": the same, and "member" gave feedback).
+SIGNUPS = ("pending", "confirmed", "invited", "withdrawn", "declined", "hours", "feedback_given")
+COORDINATORS = {"committee", "partner", "admin"}
+OPEN_OPPORTUNITIES = {"open", "signed_up", "confirmed", "invited", "full", "started", "committee_only", "ongoing"}
+
+
+def _by_case(cases, roles, **exceptions) -> dict:
+    return {case: exceptions.get(case, roles) for case in cases}
+
 
 # predicate -> roles that may (on the community `C` / council `K` of the fixture)
 MATRIX = {
@@ -239,6 +263,42 @@ MATRIX = {
     "can_view_hidden_amendment": {"open": REVIEWERS | {"member"}},
     # Asking for an identity check in person: active members not verified yet ("author" is, see _voting).
     "can_request_verification": ACTIVE_MEMBERS - {"author"},
+    # Volunteering. Anyone signed in keeps a profile; it is seen as its owner chose ("member"'s is for the
+    # committee only, "signer"'s for members and coordinators too); site admins keep the list of skills.
+    "can_edit_volunteer_profile": EVERYONE_SIGNED_IN,
+    "can_view_volunteer_profile": {"committee_only": {"member", "committee", "admin"},
+                                   "members": ACTIVE_MEMBERS | {"admin", "partner"}},
+    "can_manage_skills": {"admin"},
+    # The committee and the partners it added post and run opportunities; members propose them and offer help.
+    "can_coordinate_volunteers": REVIEWERS | {"partner"},
+    "can_manage_coordinators": REVIEWERS,
+    "can_propose_opportunity": ACTIVE_MEMBERS,
+    "can_offer_help": {case: ACTIVE_MEMBERS if case in states.ACTIVE_PUBLIC else NOBODY for case in ALL_CASES},
+    "can_withdraw_offer": {"active": {"member"}, "withdrawn": NOBODY},
+    "can_view_opportunity": _by_case(OPPORTUNITIES, EVERYONE, proposed={"member"} | REVIEWERS | {"partner"}),
+    "can_sign_up": _by_case(OPPORTUNITIES, NOBODY, open=ACTIVE_MEMBERS, signed_up=ACTIVE_MEMBERS - {"member"},
+                            confirmed=ACTIVE_MEMBERS - {"member"}, invited=ACTIVE_MEMBERS,
+                            committee_only=ACTIVE_MEMBERS, ongoing=ACTIVE_MEMBERS),
+    "can_withdraw_signup": _by_case(OPPORTUNITIES, NOBODY, signed_up={"member"}, confirmed={"member"},
+                                    invited={"member"}, full={"signer"}),
+    "can_coordinate_opportunity": _by_case(OPPORTUNITIES, COORDINATORS, proposed=NOBODY, committee_only=REVIEWERS),
+    "can_edit_opportunity": _by_case(OPPORTUNITIES, COORDINATORS, started=NOBODY, proposed=NOBODY, cancelled=NOBODY,
+                                     committee_only=REVIEWERS),
+    "can_cancel_opportunity": _by_case(OPPORTUNITIES, COORDINATORS, started=NOBODY, proposed=NOBODY,
+                                       cancelled=NOBODY, committee_only=REVIEWERS),
+    "can_close_opportunity": _by_case(OPPORTUNITIES, COORDINATORS, proposed=NOBODY, closed=NOBODY, cancelled=NOBODY,
+                                      committee_only=REVIEWERS),
+    "can_invite_volunteers": _by_case(OPPORTUNITIES, COORDINATORS, full=NOBODY, started=NOBODY, proposed=NOBODY,
+                                      closed=NOBODY, cancelled=NOBODY, committee_only=REVIEWERS),
+    "can_record_hours": _by_case(OPPORTUNITIES, NOBODY, started=COORDINATORS, ongoing=COORDINATORS),
+    "can_decide_opportunity": _by_case(OPPORTUNITIES, NOBODY, proposed=REVIEWERS | {"partner"}),
+    # Sign-ups: the coordinators decide and see the contact details of people who signed up (not of the invited,
+    # the withdrawn or the declined); the volunteer downloads the certificate and gives feedback once.
+    "can_decide_signup": _by_case(SIGNUPS, NOBODY, pending=COORDINATORS),
+    "can_see_volunteer_contact": _by_case(SIGNUPS, COORDINATORS, invited=NOBODY, withdrawn=NOBODY, declined=NOBODY),
+    "can_download_certificate": _by_case(SIGNUPS, NOBODY, hours={"member"}, feedback_given={"member"}),
+    "can_give_feedback": _by_case(SIGNUPS, NOBODY, hours={"member"}),
+    "can_answer_feedback": {"given": COORDINATORS},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
@@ -278,7 +338,53 @@ def world(app, db, monkeypatch):
     world |= _deliberation(app, db, world) | _voting(db, world) | _letters(db, world)
     world["letter"] |= _council_letters(db, world)
     world |= _moderation(db, world)
+    world |= _volunteering(db, world, other)
     return world
+
+
+def _volunteering(db, world, other) -> dict:
+    """C's opportunities, "member"'s sign-ups, offers and feedback, and two profiles, as their names say."""
+    users, community, proposal = world["users"], world["community"], world["proposal"]
+    member, signer, chair = users["member"], users["signer"], users["committee"]
+    make_centre(community)
+    users["partner"] = make_partner(community, make_user())
+    users["other_partner"] = make_partner(other, make_user())
+    partner = users["partner"]
+
+    def run(title, **fields):
+        return make_opportunity(community, title=title, coordinator=partner, **fields)
+
+    found = {name: run(name) for name in ("open", "signed_up", "confirmed", "invited", "closed", "cancelled")}
+    found["full"] = run("full", capacity=1)
+    found["started"] = run("started", starts_in_hours=-1)
+    found["ongoing"] = run("ongoing", starts_in_hours=None, days=(4,))
+    found["committee_only"] = make_opportunity(community, title="committee_only")
+    found["proposed"] = make_opportunity(community, title="proposed", actor=member, status="proposed")
+    make_signup(found["signed_up"], member)
+    make_signup(found["confirmed"], member, status="confirmed")
+    make_signup(found["invited"], member, status="invited")
+    make_signup(found["full"], signer)
+    make_signup(found["started"], member, status="confirmed")
+    volunteering.close(chair, found["closed"])
+    volunteering.cancel(chair, found["cancelled"], "المنارة مغلقة")
+    signups = {"pending": make_signup(run("s1"), member), "confirmed": make_signup(run("s2"), member,
+                                                                                    status="confirmed"),
+               "invited": make_signup(run("s3"), member, status="invited"),
+               "withdrawn": make_signup(run("s4"), member, status="withdrawn"),
+               "declined": make_signup(run("s5"), member, status="declined"),
+               "hours": make_signup(run("s6", starts_in_hours=-2), member, status="confirmed", hours=3),
+               "feedback_given": make_signup(run("s7", starts_in_hours=-2), member, status="confirmed", hours=3)}
+    feedback = volunteering.give_feedback(member, signups["feedback_given"], rating=4, went_well="جيد")
+    _put(proposal, "open")
+    offers = {"active": volunteering.offer_help(member, proposal, kind="resource", detail="كراسٍ"),
+              "withdrawn": volunteering.offer_help(member, proposal, kind="resource", detail="شاحنة")}
+    volunteering.withdraw_offer(member, offers["withdrawn"])
+    _put(proposal, "draft")
+    profiles = {"committee_only": make_profile(member, community, skills=("plumbing",), visibility="committee"),
+                "members": make_profile(signer, community, skills=("driving",), visibility="members")}
+    db.session.commit()
+    return {"opportunity": found, "signup": signups, "offer": offers, "feedback": {"given": feedback},
+            "profile": profiles}
 
 
 def _deliberation(app, db, world) -> dict:
@@ -446,7 +552,8 @@ def _call(name, user, world, case=None):
         state, _, which = case.partition(":")
         _put(world["proposal"], state)
         return predicate(user, world[subject][which or ON_THE_DEMAND[subject]])
-    if subject in ("meeting", "poll", "letter", "item", "case", "appeal", "content", "block"):  # its name
+    if subject in ("meeting", "poll", "letter", "item", "case", "appeal", "content", "block", "opportunity", "signup",
+                   "offer", "feedback", "profile"):  # its name
         return predicate(user, world[subject][case])
     target = world["council"] if "council" in name else world["community"]
     return predicate(user, target)

@@ -167,8 +167,10 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.recipient_id == user.id))
     from ..meetings.services import forget_answers
+    from ..volunteers.services import forget_volunteering
 
     forget_answers(user)
+    forget_volunteering(user)
     user.email = user.email_key = user.phone = user.password_hash = None
     user.display_name = ""
     user.show_name_publicly = False

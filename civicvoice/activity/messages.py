@@ -1,5 +1,6 @@
 """How each kind of event reads in a notification, in the reader's language."""
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 
@@ -61,6 +62,8 @@ def describe(event) -> Markup:
         "poll.proxy_used": lambda: _("%(name)s cast your vote in %(title)s with your proxy.",
                                      name=_bdi(data.get("name", "")), title=_bdi(data.get("title", ""))),
     }
+    if event.verb.startswith(("opportunity.", "volunteer.")):
+        return _describe_volunteering(event, data)
     if event.verb.startswith("proposal."):
         from ..proposals.timeline import describe as describe_proposal
 
@@ -71,6 +74,49 @@ def describe(event) -> Markup:
         text = notification(event)
         if text is not None:
             return text
+    text = texts.get(event.verb)
+    return Markup(text()) if text else Markup(escape(_("Something happened that concerns you.")))
+
+
+def _describe_volunteering(event, data: dict) -> Markup:
+    """Volunteering events (opportunities, sign-ups, hours, feedback, offers of help)."""
+    from ..i18n import format_number
+    from ..proposals.timeline import meeting_time
+
+    title = _bdi(data.get("title", ""))
+    who = _bdi(event.actor.public_name if event.actor else _("the committee"))
+    hours = data.get("hours")
+    texts = {
+        "opportunity.posted": lambda: _("A volunteer opportunity that matches you in %(community)s: %(title)s.",
+                                        community=_bdi(data.get("community_name", "")), title=title),
+        "opportunity.invited": lambda: _("You are invited to volunteer: %(title)s (%(community)s).", title=title,
+                                         community=_bdi(data.get("community_name", ""))),
+        "opportunity.signed_up": lambda: _("%(name)s signed up for %(title)s.",
+                                           name=_bdi(event.actor.known_name if event.actor else ""), title=title),
+        "opportunity.signup_confirmed": lambda: _("Your sign-up for %(title)s is confirmed.", title=title),
+        "opportunity.signup_declined": lambda: _("Your sign-up for %(title)s was declined.", title=title),
+        "opportunity.reminder": lambda: _("Reminder: %(title)s is %(when)s, at %(centre)s.", title=title,
+                                          when=meeting_time(event), centre=_bdi(data.get("centre", ""))),
+        "opportunity.changed": lambda: (
+            _("Sign-ups for %(title)s are closed; your place is kept.", title=title)
+            if data.get("change") == "closed" else _("The opportunity %(title)s changed: see the details.",
+                                                     title=title)),
+        "opportunity.cancelled": lambda: _("The opportunity %(title)s is cancelled: %(reason)s", title=title,
+                                           reason=_bdi(data.get("reason", ""))),
+        "opportunity.hours_recorded": lambda: ngettext(
+            "%(hours)s hour of volunteering was recorded for you on %(title)s.",
+            "%(hours)s hours of volunteering were recorded for you on %(title)s.", max(int(hours or 0), 1),
+            hours=_bdi(format_number(hours) if hours is not None else ""), title=title),
+        "opportunity.proposed": lambda: _("%(name)s proposed a volunteer opportunity: %(title)s.", name=who,
+                                          title=title),
+        "opportunity.approved": lambda: _("Your proposed opportunity %(title)s is approved and open.", title=title),
+        "opportunity.rejected": lambda: _("Your proposed opportunity %(title)s was not approved: %(reason)s",
+                                          title=title, reason=_bdi(data.get("reason", ""))),
+        "opportunity.feedback_given": lambda: _("%(name)s gave feedback on %(title)s.", name=who, title=title),
+        "opportunity.feedback_answered": lambda: _("The coordinator answered your feedback on %(title)s.",
+                                                   title=title),
+        "volunteer.help_offered": lambda: _("%(name)s offered help on %(title)s.", name=who, title=title),
+    }
     text = texts.get(event.verb)
     return Markup(text()) if text else Markup(escape(_("Something happened that concerns you.")))
 
@@ -97,6 +143,14 @@ def link(event) -> str | None:
         return url_for("meetings.show", meeting_id=event.subject_id)
     if event.subject_type == "polls":
         return url_for("voting.show", poll_id=event.subject_id)
+    if event.subject_type == "opportunities":
+        if event.verb == "opportunity.feedback_given":
+            return url_for("volunteers.feedback", opportunity_id=event.subject_id)
+        if event.verb in ("opportunity.hours_recorded", "opportunity.feedback_answered"):
+            return url_for("volunteers.history")
+        return url_for("volunteers.show", opportunity_id=event.subject_id)
+    if event.subject_type == "volunteer_offers" and (event.data or {}).get("proposal_id"):
+        return url_for("volunteers.offers", proposal_id=event.data["proposal_id"])
     if event.subject_type == "signatures" and (event.data or {}).get("proposal_id"):
         return url_for("proposals.show", proposal_id=event.data["proposal_id"])
     if event.subject_type == "moderation_cases":

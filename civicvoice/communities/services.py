@@ -178,8 +178,10 @@ def leave(user, community: Community) -> None:
         raise Conflict(_("You are the last committee member. Appoint another before you leave."))
     activity.record(user, "membership.left", member, community, **_summary(community))
     from ..meetings.services import forget_answers
+    from ..volunteers.services import forget_volunteering
 
     forget_answers(user, community)
+    forget_volunteering(user, community)
     db.session.delete(member)
     db.session.flush()
 

@@ -46,6 +46,7 @@ class AmendmentForm(ProposalForm):
 
     latitude = None
     longitude = None
+    centre_id = None
     attachments = None
     reason = TextAreaField(_l("Why this change?"), filters=[strip], validators=[
         DataRequired(_l("Please give a reason.")), Length(max=2000)],

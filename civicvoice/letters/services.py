@@ -70,6 +70,11 @@ def evidence(proposal: Proposal) -> dict:
     result = {"total": proposal.signature_count, "online": proposal.online_count, "paper": proposal.paper_count,
               "verified": verified or 0, "goal": proposal.signature_goal,
               "enclosures": [a.filename for a in attachments.of(proposal)]}
+    from ..volunteers.services import offers_summary
+
+    offered = offers_summary(proposal)
+    if offered["offers"]:  # the community's own effort, only when someone offered help
+        result["offers"] = {key: offered[key] for key in ("people", "hours", "skills", "resources")}
     poll = voting.for_proposal(proposal)
     if poll is not None and poll.status == "closed" and poll.result:
         result["vote"] = {key: poll.result.get(key) for key in ("yes", "no", "abstain", "turnout", "electorate")}

@@ -22,6 +22,8 @@ class ProposalForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()])
     council_id = SelectField(_l("Council addressed"), coerce=int, choices=[],
                              validators=[InputRequired(_l("Choose the council this demand is addressed to."))])
+    centre_id = SelectField(_l("Community centre where it was raised (optional)"), choices=[],
+                            coerce=lambda value: int(value) if value not in (None, "", "None") else None)
     place = StringField(_l("Place concerned (optional)"), filters=[strip], validators=[Length(max=300)],
                         description=_l("A street, a building, a neighbourhood…"))
     latitude = DecimalField(_l("Latitude (optional)"), places=None, validators=[
@@ -46,6 +48,7 @@ class ProposalForm(FlaskForm):
         return {
             "title": self.title.data, "summary": self.summary.data, "body": self.body.data or "",
             "category": self.category.data, "council_id": self.council_id.data, "place": self.place.data or "",
+            "centre_id": self.centre_id.data,
             "latitude": float(self.latitude.data) if self.latitude.data is not None else None,
             "longitude": float(self.longitude.data) if self.longitude.data is not None else None,
             "resolution": self.resolution.data,

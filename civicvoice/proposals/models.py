@@ -42,6 +42,8 @@ class Proposal(Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     council_id: Mapped[int | None] = mapped_column(ForeignKey("councils.id", ondelete="SET NULL"), index=True)
+    # The community centre where it was raised (optional), for the centre's page.
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id", ondelete="SET NULL"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     title: Mapped[str] = mapped_column(String(160))
@@ -68,6 +70,7 @@ class Proposal(Timestamped, db.Model):
 
     community = relationship("Community", lazy="joined", innerjoin=True)
     council = relationship("Council", lazy="joined")
+    centre = relationship("Centre")
     author = relationship("User", foreign_keys=[author_id])
     merged_into = relationship("Proposal", remote_side=[id])
     coauthors: Mapped[list["Coauthor"]] = relationship(back_populates="proposal", cascade="all, delete-orphan",

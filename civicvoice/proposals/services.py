@@ -85,6 +85,9 @@ def check_fields(community, fields: dict) -> None:
     council_id = fields.get("council_id")
     if council_id is not None and council_id not in {council.id for council in community.councils}:
         raise InvalidInput(_("Choose one of the councils this community addresses."))
+    centre_id = fields.get("centre_id")
+    if centre_id is not None and centre_id not in {centre.id for centre in community.centres}:
+        raise InvalidInput(_("Choose one of the community's centres."))
     latitude, longitude = fields.get("latitude"), fields.get("longitude")
     if (latitude is None) != (longitude is None):
         raise InvalidInput(_("Give both latitude and longitude, or neither."))

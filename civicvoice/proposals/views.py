@@ -92,6 +92,7 @@ def review_queue(slug):
 def _proposal_form(community, **kwargs) -> ProposalForm:
     form = ProposalForm(**kwargs)
     form.council_id.choices = [SelectChoice(c.id, c.name) for c in community.councils]
+    form.centre_id.choices = [SelectChoice("", _("None"))] + [SelectChoice(c.id, c.name) for c in community.centres]
     return form
 
 

@@ -113,3 +113,15 @@ def test_an_argument_already_posted_stays_but_no_new_one_can_be(app, db):
     moderation.block(committee_member(proposal.community), proposal.community, person, "7", "سبب")
     db.session.commit()
     assert argument.status == "visible" and not permissions.can_reply_argument(person, argument)
+
+
+def test_a_blocked_member_does_not_volunteer_there_either(app, db, blocked):
+    from tests.factories import make_centre
+
+    proposal, person, _block = blocked
+    assert not permissions.can_offer_help(person, proposal)
+    assert not permissions.can_propose_opportunity(person, proposal.community)
+    make_centre(proposal.community)
+    other = make_member(proposal.community)
+    assert permissions.can_offer_help(other, proposal) and permissions.can_propose_opportunity(other,
+                                                                                             proposal.community)

@@ -39,6 +39,7 @@ from civicvoice.moderation import services as moderation
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
 from civicvoice.signatures import services as signatures
+from civicvoice.volunteers import services as volunteers
 from civicvoice.voting import services as voting
 from tests.factories import PASSWORD, make_admin, make_centre, make_committee, make_community, make_council, \
     make_member, make_pending, make_staff, make_user
@@ -91,6 +92,15 @@ def build_world():
     `letter_resolved`'s (`resolved_letter_id`) was accepted and then reported resolved, and its residents' check
     is open (for 14 days from now): `second` contested it with a photo (`check_id`); the member co-signed it and has
     not answered yet.
+
+    Volunteering in `alpha` (the admin, on its committee, coordinates every opportunity of it): the member and
+    `second` have profiles (the member's open to members, `second`'s to the committee only), the member offered help on `published`, the admin too (`offer_id`, the admin's own); `coordinator_id` is the
+    partner coordinator (`partner`, of a partner organisation, not a member) the committee added, who runs
+    `opportunity_id`, open at `centre` in five days, on which the member awaits confirmation (`signup_id`);
+    `joined_opportunity_id`, open, on which the admin awaits confirmation; `started_opportunity_id`, begun two hours
+    ago, on which the member is confirmed without hours yet (`started_signup_id`) and gave feedback (`feedback_id`),
+    and the admin is confirmed with 3 hours recorded and no feedback (`own_signup_id`); `proposed_opportunity_id`,
+    proposed by the member, awaiting approval. `skill_id` is a skill of the list.
     """
     admin = make_admin(name="Site admin", email="admin@example.org", verified=False)
     alpha = make_community(slug="alpha", is_open=False)
@@ -117,7 +127,9 @@ def build_world():
     outsider = make_staff(other_council, role="responder")
     answered = _council_side(admin, alpha, council, second, member, staffer, written["letter_sent"])
     moderated = _moderation(admin, alpha, member, second, pending, demands, debate, meets)
-    world = SimpleNamespace(**demands, **signed, **debate, **meets, **votes, **written, **answered, **moderated,
+    volunteering = _volunteering(admin, alpha, centre, member, second, demands["published"])
+    world = SimpleNamespace(
+        **demands, **signed, **debate, **meets, **votes, **written, **answered, **moderated, **volunteering,
         admin=admin, alpha=alpha, beta=beta, second=second, member=member, pending=pending, centre=centre,
         council=council, staffer=staffer, unverified=unverified, viewer=viewer, other_council=other_council,
         outsider=outsider,
@@ -389,6 +401,44 @@ def _moderation(admin, community, member, second, pending, demands, debate, meet
             "admin_hidden_case_id": admin_hidden.id, "held_argument_id": held.id, "block_id": block.id}
 
 
+def _volunteering(admin, community, centre, member, second, published) -> dict:
+    volunteers.add_default_skills()  # the migration seeds them; each test's clean-up empties the table
+    skills = {skill.key: skill.id for skill in volunteers.skills()}
+    volunteers.save_profile(member, skill_ids=[skills["plumbing"]], days=1 << 4, visibility="members")
+    volunteers.save_profile(second, skill_ids=[skills["plumbing"]], visibility="committee")
+    volunteers.offer_help(member, published, kind="time", hours=4, detail="أيام الجمعة")
+    own_offer = volunteers.offer_help(admin, published, kind="resource", detail="عشرة كراسٍ")
+    partner = make_user(name="منسقة الهلال")
+    coordinator = volunteers.add_coordinator(admin, community, partner, "الهلال الأحمر")
+    soon = utcnow() + timedelta(days=5)
+    opportunity = volunteers.post(admin, community, title="إصلاح المضخة", centre_id=centre.id, starts_at=soon,
+                                  duration_minutes=180, capacity=5, skill_ids=[skills["plumbing"]],
+                                  coordinator_id=partner.id)
+    signup = volunteers.sign_up(member, opportunity, "عندي عدة")
+    joined = volunteers.post(admin, community, title="دهان الصفوف", centre_id=centre.id, starts_at=soon, capacity=5)
+    volunteers.sign_up(admin, joined)
+    started = volunteers.post(admin, community, title="تنظيف الساحة", centre_id=centre.id, starts_at=soon, capacity=5)
+    started_signup, own = volunteers.sign_up(member, started), volunteers.sign_up(admin, started)
+    volunteers.confirm(admin, started_signup), volunteers.confirm(admin, own)
+    started.starts_at = utcnow() - timedelta(hours=2)  # the service refuses a past date, as it should
+    volunteers.record_hours(admin, started, {own.id: 3})
+    feedback = volunteers.give_feedback(member, started_signup, rating=4, went_well="تنظيم جيد")
+    proposed = volunteers.propose(member, community, title="نادي القراءة", centre_id=centre.id, days=1 << 5, times=4,
+                                  capacity=10)
+    db.session.commit()
+    return {"partner": partner, "coordinator_id": coordinator.id, "offer_id": own_offer.id,
+            "opportunity_id": opportunity.id, "signup_id": signup.id, "joined_opportunity_id": joined.id,
+            "started_opportunity_id": started.id, "started_signup_id": started_signup.id, "own_signup_id": own.id,
+            "feedback_id": feedback.id, "proposed_opportunity_id": proposed.id, "skill_id": skills["first_aid"]}
+
+
+def opportunity_form(centre, **fields) -> dict:
+    """An opportunity as a coordinator's browser posts it: a date in the future, local time."""
+    return {"title": "يوم عمل في المنارة", "description": "", "centre_id": str(centre.id), "proposal_id": "",
+            "date": (date.today() + timedelta(days=20)).isoformat(), "time": "09:00", "duration_minutes": "180",
+            "category": "", "capacity": "6", "coordinator_id": "", **fields}
+
+
 def answer_form(**fields) -> dict:
     """The council's answer as a responder's browser posts it (multipart, with two fresh JPEG photos)."""
     return {"decision": "accepted", "body": "سننفذ الطلب هذا الشهر.", "referred_to": "", "language": "ar",
@@ -551,6 +601,30 @@ GET_CASES = {
     "moderation.rules": lambda w: {"slug": w.alpha.slug},
     "moderation.log": lambda w: {"slug": w.alpha.slug},
     "dashboard.show": lambda w: {"slug": w.alpha.slug},
+    "volunteers.home": lambda w: {},
+    "volunteers.history": lambda w: {},
+    "volunteers.profile": lambda w: {},
+    "volunteers.show_profile": lambda w: {"user_id": w.member.id},
+    "volunteers.offers": lambda w: {"proposal_id": w.published.id},
+    "volunteers.offer_help": lambda w: {"proposal_id": w.published.id},
+    "volunteers.index": lambda w: {"slug": w.alpha.slug},
+    "volunteers.create": lambda w: {"slug": w.alpha.slug},
+    "volunteers.propose": lambda w: {"slug": w.alpha.slug},
+    "volunteers.dashboard": lambda w: {"slug": w.alpha.slug},
+    "volunteers.coordinators": lambda w: {"slug": w.alpha.slug},
+    "volunteers.show": lambda w: {"opportunity_id": w.opportunity_id},
+    "volunteers.edit": lambda w: {"opportunity_id": w.opportunity_id},
+    "volunteers.cancel": lambda w: {"opportunity_id": w.opportunity_id},
+    "volunteers.reject": lambda w: {"opportunity_id": w.proposed_opportunity_id},
+    "volunteers.signups": lambda w: {"opportunity_id": w.opportunity_id},
+    "volunteers.signups_csv": lambda w: {"opportunity_id": w.opportunity_id},
+    "volunteers.suggested": lambda w: {"opportunity_id": w.opportunity_id},
+    "volunteers.hours": lambda w: {"opportunity_id": w.started_opportunity_id},
+    "volunteers.feedback": lambda w: {"opportunity_id": w.started_opportunity_id},
+    "volunteers.give_feedback": lambda w: {"signup_id": w.own_signup_id},
+    "volunteers.certificate_pdf": lambda w: {"signup_id": w.own_signup_id},
+    "volunteers.skills": lambda w: {},
+    "volunteers.edit_skill": lambda w: {"skill_id": w.skill_id},
 }
 
 
@@ -745,6 +819,35 @@ POST_CASES = {
                                                                          "reason": "الإساءة واضحة"}),
     "moderation.rules": lambda w: ({"slug": w.alpha.slug}, {"report_threshold": "4", "hold_account_days": "7",
                                                             "hold_words": "كلمة"}),
+    "volunteers.profile": lambda w: ({}, {"skills": [str(w.skill_id)], "tags": "نجارة", "interests": ["health"],
+                                          "days": ["4", "5"], "times": ["0"], "centres": [str(w.centre.id)],
+                                          "about": "", "visibility": "members"}),
+    "volunteers.offer_help": lambda w: ({"proposal_id": w.published.id}, {"kind": "time", "hours": "6",
+                                                                           "skill_id": "", "detail": "يوم السبت"}),
+    "volunteers.withdraw_offer": lambda w: ({"offer_id": w.offer_id}, {}),
+    "volunteers.create": lambda w: ({"slug": w.alpha.slug}, opportunity_form(w.centre, skills=[str(w.skill_id)])),
+    "volunteers.propose": lambda w: ({"slug": w.alpha.slug}, opportunity_form(w.centre, date="", time="",
+                                                                               days=["5"], times=["2"])),
+    "volunteers.coordinators": lambda w: ({"slug": w.alpha.slug}, {"email": w.member.email,
+                                                                    "organisation": "جمعية البر"}),
+    "volunteers.remove_coordinator": lambda w: ({"slug": w.alpha.slug, "coordinator_id": w.coordinator_id}, {}),
+    "volunteers.edit": lambda w: ({"opportunity_id": w.opportunity_id}, opportunity_form(
+        w.centre, title="إصلاح المضخة والخزان", coordinator_id=str(w.partner.id))),
+    "volunteers.cancel": lambda w: ({"opportunity_id": w.opportunity_id}, {"reason": "المنارة مغلقة."}),
+    "volunteers.reject": lambda w: ({"opportunity_id": w.proposed_opportunity_id}, {"reason": "لا مكان لها."}),
+    "volunteers.decide": lambda w, action=None: (
+        {"opportunity_id": w.opportunity_id if action == "close" else w.proposed_opportunity_id}, {}),
+    "volunteers.sign_up": lambda w: ({"opportunity_id": w.opportunity_id}, {"message": "أستطيع المساعدة"}),
+    "volunteers.withdraw": lambda w: ({"opportunity_id": w.joined_opportunity_id}, {}),
+    "volunteers.decide_signup": lambda w, decision=None: ({"signup_id": w.signup_id}, {}),
+    "volunteers.invite": lambda w: ({"opportunity_id": w.opportunity_id, "user_id": w.second.id}, {}),
+    "volunteers.hours": lambda w: ({"opportunity_id": w.started_opportunity_id}, {
+        "lines-0-signup_id": str(w.started_signup_id), "lines-0-hours": "2.5"}),
+    "volunteers.answer_feedback": lambda w: ({"feedback_id": w.feedback_id}, {"answer": "شكراً لك"}),
+    "volunteers.give_feedback": lambda w: ({"signup_id": w.own_signup_id}, {"rating": "5", "went_well": "كل شيء"}),
+    "volunteers.skills": lambda w: ({}, {"key": "carpentry", "name_ar": "النجارة", "name_en": "Carpentry"}),
+    "volunteers.edit_skill": lambda w: ({"skill_id": w.skill_id}, {"name_ar": "الإسعاف الأولي",
+                                                                   "name_en": "First aid", "active": "y"}),
 }
 
 # POST routes whose success changes the session only, never a row.

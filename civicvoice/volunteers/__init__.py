@@ -1,0 +1,1 @@
+"""Volunteers and community centres: profiles, offers of help, opportunities, matching, hours, certificates, feedback."""
