@@ -564,6 +564,8 @@ def can_report(user, item) -> bool:
         return False
     if item.kind == "user" and not is_member(item.obj, item.community):
         return False
+    if item.kind == "minutes" and item.obj.minutes_posted_at is None:
+        return False
     return item.kind != "argument" or item.obj.status == "visible"
 
 

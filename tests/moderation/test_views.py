@@ -61,6 +61,8 @@ def test_what_cannot_be_seen_cannot_be_reported(client, login_as, w):
     other = make_community()
     assert client.get(f"/communities/{other.slug}/report/argument/{w.argument.id}").status_code == 404
     assert client.get(_report_url(w, "user", make_user().id)).status_code == 404  # not a member here
+    unposted = make_meeting(w.community)
+    assert client.get(_report_url(w, "minutes", unposted.id)).status_code == 403  # no minutes to report yet
 
 
 def test_the_queue_is_for_the_committee_and_bounded(client, login_as, count_queries, w):
