@@ -93,7 +93,7 @@ def upgrade():
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('report_threshold', sa.Integer(), nullable=False),
     sa.Column('hold_account_days', sa.Integer(), nullable=False),
-    sa.Column('hold_links', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('hold_links', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('hold_words', sa.Text(), nullable=False),
     sa.Column('updated_at', civicvoice.database.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('hold_account_days BETWEEN 0 AND 365', name=op.f('ck_moderation_rules_hold_account_days')),
