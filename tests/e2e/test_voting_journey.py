@@ -52,7 +52,7 @@ KARIM, KARIM_NAME = "karim@example.org", "كريم Mansour"
 NAMES = {email: name for email, name, _locale, _admin in demo.PEOPLE} | {
     UMM_KHALED: UMM_KHALED_NAME, HANA: HANA_NAME, KARIM: KARIM_NAME}
 
-ROOF = demo.DEMANDS[0][2]  # open, signed by al-midan's three demo members
+ROOF = demo.DEMANDS[0][2]  # open, signed by al-midan's four demo members
 CLOSE_REASON = "صوّت كل من يحق له التصويت تقريباً، ونريد إرسال المطلب إلى البلدية قبل اجتماعها."
 
 PRIORITY = "أي الإصلاحات نطالب بها أولاً؟"
@@ -225,7 +225,7 @@ def roof(live_server):
         umm_khaled = factories.make_user(UMM_KHALED_NAME, UMM_KHALED, password=demo.DEMO_PASSWORD)
         factories.make_member(community, umm_khaled)
         proposal = db.session.scalar(select(Proposal).where(Proposal.title == ROOF))
-        assert (proposal.status, proposal.goal_reached_at, proposal.signature_count) == ("open", None, 3)
+        assert (proposal.status, proposal.goal_reached_at, proposal.signature_count) == ("open", None, 4)
         return proposal.id, umm_khaled.id
 
 
@@ -242,12 +242,12 @@ def test_adoption_vote_direct_proxy_assisted_then_adopted(live_server, new_page,
         f"main form[action='/communities/{COMMUNITY}/members/{umm_khaled_id}/verify'] button[type=submit]"))
     expect(flash(salma)).to_have_text(said(live_server, "Identity verified in person."))
 
-    # The roof demand has 3 signatures: no vote until the goal is reached. Salma sets the goal to 3.
+    # The roof demand has 4 signatures: no vote until the goal is reached. Salma sets the goal to 4.
     open_demand(salma, proposal_id)
     open_link = salma.locator(f"main a[href='/demands/{proposal_id}/vote/open']")
     expect(open_link).to_have_count(0)
     goal = salma.locator(f"main form[action='/demands/{proposal_id}/goal']")
-    goal.locator("#goal").fill("3")
+    goal.locator("#goal").fill("4")
     click_and_load(salma, goal.locator("button[type=submit]"))
     expect(salma).to_have_url(re.compile(rf"/demands/{proposal_id}$"))
     expect(open_link).to_have_count(1)
@@ -267,7 +267,7 @@ def test_adoption_vote_direct_proxy_assisted_then_adopted(live_server, new_page,
     expect(flash(salma)).to_have_text(said(live_server, "The vote is open; the members are told."))
     expect(salma.locator("main h1")).to_have_text(ROOF)
     status = salma.locator("section[aria-labelledby=status-title]")
-    electorate = 4  # Salma, Omar, Layla and Umm Khaled
+    electorate = 5  # Salma, Omar, Layla, Samir and Umm Khaled
     expect(status).to_contain_text(voted(live_server, 0, electorate))
 
     # Omar, on a phone without JavaScript (Arabic, right to left), is told and votes "no"…
@@ -341,7 +341,7 @@ def test_adoption_vote_direct_proxy_assisted_then_adopted(live_server, new_page,
     expect(salma.locator("main .card")).to_contain_text(
         said(live_server, "No member verified in person is waiting to vote."))
 
-    # Three of four voted: Salma closes the vote early, with a reason.
+    # Three of five voted: Salma closes the vote early, with a reason.
     salma.goto(f"/votes/{poll_id}")
     expect(status).to_contain_text(voted(live_server, 3, electorate))
     salma.locator(f"main a[href='/votes/{poll_id}/close']").click()
@@ -360,7 +360,7 @@ def test_adoption_vote_direct_proxy_assisted_then_adopted(live_server, new_page,
     expect(salma.locator("#ballot")).to_have_count(0)
     expect(salma.locator(f"main a[href='/votes/{poll_id}/close']")).to_have_count(0)
 
-    # The results: adopted (2 yes, 1 no, quorum 2 of 4 met), a labelled SVG chart, the numbers in a table.
+    # The results: adopted (2 yes, 1 no, quorum 3 of 5 met), a labelled SVG chart, the numbers in a table.
     box = results(salma)
     expect(box.locator("p.big-count")).to_have_text(said(live_server, "Adopted"))
     chart = box.locator("figure.chart svg[role=img]")
@@ -374,7 +374,7 @@ def test_adoption_vote_direct_proxy_assisted_then_adopted(live_server, new_page,
     assert rows_of(box.locator("table")) == [[said(live_server, CHOICES[c]), number(live_server, n)]
                                              for c, n in (("yes", 2), ("no", 1), ("abstain", 0))]
     expect(box).to_contain_text(said(live_server, "Quorum met"))
-    expect(box).to_contain_text(said_n(live_server, "%(n)s vote needed", "%(n)s votes needed", 2))
+    expect(box).to_contain_text(said_n(live_server, "%(n)s vote needed", "%(n)s votes needed", 3))
 
     # The demand reads adopted.
     salma.locator(f"main a[href='/demands/{proposal_id}']").first.click()
@@ -415,7 +415,7 @@ def test_adoption_vote_direct_proxy_assisted_then_adopted(live_server, new_page,
             "closed", "adoption", 50, "simple", False)
         assert (poll.electorate, poll.turnout, poll.close_reason, poll.closed_by_id) == (
             electorate, 3, CLOSE_REASON, accounts.find_by_email(SALMA).id)
-        expected = {"yes": 2, "no": 1, "abstain": 0, "quorum_needed": 2, "quorum_met": True, "adopted": True}
+        expected = {"yes": 2, "no": 1, "abstain": 0, "quorum_needed": 3, "quorum_met": True, "adopted": True}
         assert {key: poll.result[key] for key in expected} == expected
         assert db.session.get(Proposal, proposal_id).status == "adopted"
         salma_id = accounts.find_by_email(SALMA).id
@@ -597,5 +597,5 @@ def test_results_at_phone_width(live_server, new_page, closed_votes, locale, lan
         expect_chart_inside(page, chart)
     expect(results(page).locator(".table-scroll table.pairwise tbody tr")).to_have_count(3)
     status = page.locator("section[aria-labelledby=status-title]")
-    expect(status).to_contain_text(voted(live_server, 3, 3, lang=lang))
-    expect(status).to_contain_text(percent(live_server, 1, lang=lang))
+    expect(status).to_contain_text(voted(live_server, 3, 4, lang=lang))  # Samir did not vote
+    expect(status).to_contain_text(percent(live_server, 0.75, lang=lang))
