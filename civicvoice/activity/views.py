@@ -22,7 +22,7 @@ bp = Blueprint("activity", __name__)
 def notifications():
     permissions.require(permissions.can_view_notifications(current_user))
     form = NotificationFilterForm(request.args)
-    if set(request.args) - {"show", "page"} or not form.validate():
+    if set(request.args) - {"show", "page", "per_page"} or not form.validate():
         abort(400)
     page = db.paginate(services.notifications_for(current_user, unread_only=form.show.data == "unread"),
                        per_page=current_app.config["PER_PAGE"], max_per_page=current_app.config["MAX_PER_PAGE"])
