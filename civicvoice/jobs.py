@@ -38,5 +38,14 @@ def work(burst: bool = False) -> None:
     """Process queued jobs in this process (inside the current app context)."""
     from rq import SimpleWorker
 
-    worker = SimpleWorker([queue()], connection=_redis())
+    class BurstWorker(SimpleWorker):
+        # A burst worker stops once the queue is empty: it has no use for RQ's command channel, whose listening
+        # thread takes up to a minute to stop (it polls every 60 s).
+        def subscribe(self):
+            pass
+
+        def unsubscribe(self):
+            pass
+
+    worker = (BurstWorker if burst else SimpleWorker)([queue()], connection=_redis())
     worker.work(burst=burst, with_scheduler=False)
