@@ -36,9 +36,11 @@ run: setup
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## The whole suite on SQLite; again on PostgreSQL when CIVICVOICE_TEST_DATABASE_URL is set.
+## On every core (pytest-xdist); tests that share Redis or open dozens of connections keep to one worker each.
+PYTEST := $(PY) -m pytest -n auto --dist loadgroup
 test: setup-test
-	$(PY) -m pytest
-	if [ -n "$$CIVICVOICE_TEST_DATABASE_URL" ]; then CIVICVOICE_TEST_BACKEND=postgresql $(PY) -m pytest; fi
+	$(PYTEST)
+	if [ -n "$$CIVICVOICE_TEST_DATABASE_URL" ]; then CIVICVOICE_TEST_BACKEND=postgresql $(PYTEST); fi
 
 clean:
 	rm -rf $(VENV) instance/outbox

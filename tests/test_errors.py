@@ -4,6 +4,8 @@ from flask import abort
 
 from civicvoice.errors import Conflict, InvalidTransition
 
+pytestmark = pytest.mark.own_app  # the tests add routes to their app
+
 
 @pytest.fixture
 def failing(app):

@@ -11,8 +11,10 @@ OPPORTUNITIES, SIGNUPS and the lines of the matrix).
 """
 import inspect
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
+from flask import current_app
 from flask_login import AnonymousUserMixin
 
 from civicvoice import permissions
@@ -25,12 +27,14 @@ from civicvoice.letters import services as letters
 from civicvoice.meetings import services as meetings
 from civicvoice.proposals import states
 from civicvoice.signatures import services as signatures
+from civicvoice.extensions import db
 from civicvoice.voting import services as voting
 from civicvoice.volunteers import services as volunteering
 from tests.factories import (link_council, make_adopted, make_admin, make_centre, make_coauthor, make_committee,
                              make_community, make_council, make_letter, make_meeting, make_member, make_opportunity,
                              make_partner, make_pending, make_profile, make_proposal, make_signup, make_staff,
                              make_user)
+from tests.images import build_image, restore
 
 ROLES = ["anonymous", "unverified", "resident", "pending", "member", "signer", "author", "coauthor", "invited",
          "committee", "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin",
@@ -303,8 +307,20 @@ MATRIX = {
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
 
 
+@pytest.fixture(scope="session")
+def world_image(database_url, tmp_path_factory):
+    """The matrix's world, built through the services once for the session."""
+    return build_image(database_url, tmp_path_factory.mktemp("matrix"), _build_world)
+
+
 @pytest.fixture
-def world(app, db, monkeypatch):
+def world(app, world_image):
+    """The world restored from the session's image (as if built just now), in the test's session."""
+    return restore(world_image)
+
+
+def _build_world():
+    app = current_app
     community, other = make_community(is_open=False), make_community()
     council, other_council = make_council(), make_council()
     link_council(community, council)
@@ -334,11 +350,11 @@ def world(app, db, monkeypatch):
     world = {"users": users, "community": community, "council": council, "other_council": other_council,
              "proposal": proposal}
     # Approving a letter renders its PDF: the predicates never read it, so a stand-in keeps the matrix quick.
-    monkeypatch.setattr(letters.document, "pdf", lambda *args, **kwargs: (b"%PDF-1.7 stand-in", 1))
-    world |= _deliberation(app, db, world) | _voting(db, world) | _letters(db, world)
-    world["letter"] |= _council_letters(db, world)
-    world |= _moderation(db, world)
-    world |= _volunteering(db, world, other)
+    with mock.patch.object(letters.document, "pdf", lambda *args, **kwargs: (b"%PDF-1.7 stand-in", 1)):
+        world |= _deliberation(app, db, world) | _voting(db, world) | _letters(db, world)
+        world["letter"] |= _council_letters(db, world)
+        world |= _moderation(db, world)
+        world |= _volunteering(db, world, other)
     return world
 
 

@@ -5,7 +5,7 @@ from civicvoice import create_app, jobs
 from civicvoice.accounts import services
 from tests.conftest import REDIS_URL
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.xdist_group("redis")]  # one Redis database: one worker
 
 
 @pytest.fixture

@@ -2,21 +2,36 @@
 import pytest
 from sqlalchemy import MetaData, select
 
+from tests.images import build_image, restore
+
 from .routes import build_world, csrf_token_of
 
 
-@pytest.fixture
-def world(app):
-    return build_world()
+@pytest.fixture(scope="session")
+def world_image(database_url, tmp_path_factory):
+    """The world, built through the services once for the session."""
+    return build_image(database_url, tmp_path_factory.mktemp("world"), build_world)
 
 
 @pytest.fixture
-def snapshot(db):
+def world(app, world_image):
+    """build_world()'s objects, restored from the session's image (as if built just now)."""
+    return restore(world_image)
+
+
+@pytest.fixture(scope="session")
+def reflected():
+    """The database's tables as reflected once per session (the schema does not change while tests run)."""
+    metadata = MetaData()
+    return lambda engine: metadata if metadata.tables else (metadata.reflect(bind=engine) or metadata)
+
+
+@pytest.fixture
+def snapshot(db, reflected):
     """snapshot() -> every row of every table in the database (reflected: tables outside the models count)."""
 
     def _snapshot() -> dict:
-        metadata = MetaData()
-        metadata.reflect(bind=db.engine)
+        metadata = reflected(db.engine)
         rows = {}
         for name, table in sorted(metadata.tables.items()):
             order = list(table.primary_key.columns) or list(table.columns)
