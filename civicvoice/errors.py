@@ -1,7 +1,7 @@
 """Domain errors with translatable messages, and localised, htmx-aware error pages."""
 import logging
 
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -79,6 +79,8 @@ def render_error(status: int, message=None):
         status=status,
         title=TITLES.get(status, TITLES[500]),
         message=message or EXPLANATIONS.get(status, EXPLANATIONS[500]),
+        # Refused because the committee blocked them there: say so, why and until when.
+        blocked_in=g.get("blocked_in") if status == 403 else None,
     )
     return body, status
 

@@ -61,6 +61,8 @@ def is_blocked(user, community) -> bool:
     memo, key = _memo(), ("blocked", user.id, community.id)
     if key not in memo:
         memo[key] = active_block(user, community) is not None
+    if memo[key] and has_app_context():
+        g.blocked_in = community  # a refusal (403) then tells the person why: see errors.render_error
     return memo[key]
 
 
@@ -438,7 +440,7 @@ def can_cancel_meeting(user, meeting) -> bool:
 
 def can_rsvp_meeting(user, meeting) -> bool:
     """Members answer until the meeting ends (late arrivals count too)."""
-    return meeting.status == "scheduled" and not meeting.is_past and is_member(user, meeting.community)
+    return meeting.status == "scheduled" and not meeting.is_past and _participant(user, meeting.community)
 
 
 def can_post_minutes(user, meeting) -> bool:

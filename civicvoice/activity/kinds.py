@@ -34,8 +34,9 @@ KINDS = {
                                                           "blocks."), "now"),
     "replies": Kind(_l("Replies to me"), _l("Replies to your arguments, answers to your questions, decisions on "
                                             "your amendments."), "digest"),
-    "signed": Kind(_l("Demands I signed"), _l("A demand you signed changes: sent to the council, withdrawn, "
-                                              "merged, your signature voided."), "digest"),
+    "signed": Kind(_l("Demands I signed"), _l("A demand you signed changes: put to the vote, adopted or not, "
+                                              "sent to the council, withdrawn, merged, your signature voided."),
+                   "digest"),
     "meetings": Kind(_l("Meetings"), _l("Meetings at your centre: new, changed, cancelled, minutes."), "digest"),
     "community": Kind(_l("My communities"), _l("Your membership, the committee, your identity check."), "digest"),
     "volunteering": Kind(_l("Volunteering"), _l("Your sign-ups, reminders, hours and feedback."), "now"),

@@ -109,7 +109,8 @@ def within_edit_window(argument: Argument) -> bool:
 def edit(author, argument: Argument, body: str) -> bool:
     """Change one's own argument within the edit window; the previous text is kept for the committee.
 
-    Returns False when the text is unchanged.
+    The new text meets the community's pre-moderation rules as a new argument would: a link or a listed word
+    added in an edit makes the argument wait for the committee too. Returns False when the text is unchanged.
     """
     if not argument.is_visible or not within_edit_window(argument):
         raise InvalidTransition(_("The time to edit this argument is over."))
@@ -120,6 +121,7 @@ def edit(author, argument: Argument, body: str) -> bool:
                                 written_at=argument.edited_at or argument.created_at))
     argument.body = body
     argument.edited_at = utcnow()
+    _hold_if_the_rules_say(author, argument.proposal, argument)
     db.session.flush()
     return True
 

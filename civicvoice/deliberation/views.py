@@ -128,7 +128,7 @@ def edit(argument_id):
     if form.validate_on_submit():
         services.edit(current_user, argument, form.body.data)
         db.session.commit()
-        flash(_("Saved."), "success")
+        flash(_posted(argument, _("Saved.")), "success")
         return see_other(_at(argument))
     return render_template("deliberation/edit.html", argument=argument, proposal=argument.proposal, form=form,
                            ends=services.edit_window_ends(argument))

@@ -29,6 +29,15 @@ class Item:
         return self.obj.author
 
     @property
+    def told(self) -> list:
+        """Who hears of what becomes of it: its author, and for a demand its co-authors too."""
+        if self.kind == "proposal":
+            from ..proposals.services import authors
+
+            return authors(self.obj)
+        return [self.author]
+
+    @property
     def proposal(self):
         return {"proposal": self.obj, "argument": getattr(self.obj, "proposal", None),
                 "amendment": getattr(self.obj, "proposal", None)}.get(self.kind)

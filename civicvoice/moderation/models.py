@@ -1,7 +1,8 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, false, or_,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
@@ -168,6 +169,11 @@ class Block(db.Model):
 
     def active_at(self, moment: datetime) -> bool:
         return self.lifted_at is None and self.starts_at <= moment and (self.ends_at is None or moment < self.ends_at)
+
+    @classmethod
+    def in_force_at(cls, moment: datetime):
+        """The same as active_at, as an SQL condition."""
+        return and_(cls.lifted_at.is_(None), cls.starts_at <= moment, or_(cls.ends_at.is_(None), cls.ends_at > moment))
 
 
 class ModerationRules(db.Model):

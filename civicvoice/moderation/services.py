@@ -120,10 +120,8 @@ def report(reporter, item: Item, reason: str, comment: str = "") -> Report:
     if len(comment) > 1000:
         raise InvalidInput(_("Keep it under %(n)s characters.", n=1000))
     case = _open_case(item)
-    # Reports of one item queue here (a row lock on PostgreSQL; SQLite has one writer at a time): the count below
-    # then sees every report committed before, so racing reports cannot all miss the threshold.
-    db.session.execute(select(ModerationCase.id).where(ModerationCase.id == case.id).with_for_update())
-    db.session.refresh(case)
+    # The count below then sees every report committed before, so racing reports cannot all miss the threshold.
+    _lock(case)
     try:
         with db.session.begin_nested():
             entry = Report(case_id=case.id, reporter_id=reporter.id, reason=reason, comment=comment)
@@ -163,8 +161,16 @@ def _auto_hide(case: ModerationCase, item: Item) -> None:
         return
     items.hide(None, item, "")
     event = _record(None, "moderation.auto_hidden", case, item.community, kind=item.kind)
-    activity.notify(event, [item.author])
+    activity.notify(event, item.told)
     _tell_committee("moderation.review_needed", case, item.community)
+
+
+def _lock(case: ModerationCase) -> None:
+    """Decisions on one case queue here (a row lock on PostgreSQL; SQLite has one writer at a time), then read the
+    case and what it is about as the one before them left it: two committee members acting at once cannot both
+    decide on what they saw. (Taking the lock flushed every pending change, so nothing unsaved is forgotten.)"""
+    db.session.execute(select(ModerationCase.id).where(ModerationCase.id == case.id).with_for_update())
+    db.session.expire_all()
 
 
 def _resolve_reports(case: ModerationCase) -> None:
@@ -182,6 +188,7 @@ def hide(actor, item: Item, reason: str) -> ModerationCase:
     may appeal. For a person: their arguments in the community wait for review from now on."""
     reason = _reason(reason)
     case = case_of(item) or _open_case(item)
+    _lock(case)
     if case.status == "hidden":
         raise InvalidTransition(_("This is hidden already."))
     if not item.is_hidden:
@@ -197,7 +204,7 @@ def hide(actor, item: Item, reason: str) -> ModerationCase:
         item.obj.minutes_hidden_reason = reason
     _decide(actor, case, "hidden", reason)
     event = _record(actor, "moderation.hidden", case, item.community, kind=item.kind, reason=reason)
-    activity.notify(event, [item.author])
+    activity.notify(event, item.told)
     db.session.flush()
     return case
 
@@ -205,6 +212,7 @@ def hide(actor, item: Item, reason: str) -> ModerationCase:
 def restore(actor, case: ModerationCase, reason: str) -> None:
     """Show a hidden item again (or stop holding a person's posts); its reports are closed."""
     reason = _reason(reason)
+    _lock(case)
     if case.status not in HIDDEN:
         raise InvalidTransition(_("This is not hidden."))
     item = item_of(case)
@@ -214,13 +222,14 @@ def restore(actor, case: ModerationCase, reason: str) -> None:
     db.session.execute(update(Appeal).where(Appeal.case_id == case.id, Appeal.decision.is_(None)).values(
         decision="granted", decision_reason=reason, decided_by_id=actor.id, decided_at=utcnow()))
     event = _record(actor, "moderation.restored", case, item.community, kind=item.kind, reason=reason)
-    activity.notify(event, [item.author])
+    activity.notify(event, item.told)
     db.session.flush()
 
 
 def dismiss(actor, case: ModerationCase, reason: str) -> None:
     """The reports are unfounded: the item stays (or is back, if the reports had hidden it)."""
     reason = _reason(reason)
+    _lock(case)
     if case.status not in PENDING:
         raise InvalidTransition(_("These reports were already answered."))
     item = item_of(case)
@@ -230,7 +239,7 @@ def dismiss(actor, case: ModerationCase, reason: str) -> None:
     _decide(actor, case, "dismissed", reason)
     event = _record(actor, "moderation.dismissed", case, item.community, kind=item.kind, reason=reason)
     if was_hidden:
-        activity.notify(event, [item.author])
+        activity.notify(event, item.told)
     db.session.flush()
 
 
@@ -322,8 +331,16 @@ def hold_reason(author, community, text: str) -> str | None:
                                      words=rules.words, author_held=held_person)
 
 
+def _lock_argument(argument) -> None:
+    """Two committee members deciding on one held argument at once: the second reads the first one's decision."""
+    model = type(argument)
+    db.session.execute(select(model.id).where(model.id == argument.id).with_for_update())
+    db.session.expire_all()
+
+
 def approve_held(actor, argument) -> None:
     """Publish an argument that waited for review; whoever it answers hears of it now."""
+    _lock_argument(argument)
     if argument.status != "held":
         raise InvalidTransition(_("This argument is not waiting for review."))
     community = argument.proposal.community
@@ -340,6 +357,7 @@ def approve_held(actor, argument) -> None:
 
 def reject_held(actor, argument, reason: str) -> ModerationCase:
     """Keep a held argument from the page, with the reason: it is hidden, and its author may appeal."""
+    _lock_argument(argument)
     if argument.status != "held":
         raise InvalidTransition(_("This argument is not waiting for review."))
     reason = _reason(reason)
@@ -359,10 +377,8 @@ def reject_held(actor, argument, reason: str) -> ModerationCase:
 def active_block(user, community) -> Block | None:
     if user is None or not getattr(user, "is_authenticated", False) or community is None:
         return None
-    now = utcnow()
-    return db.session.scalar(select(Block).where(
-        Block.community_id == community.id, Block.user_id == user.id, Block.lifted_at.is_(None),
-        Block.starts_at <= now, or_(Block.ends_at.is_(None), Block.ends_at > now)))
+    return db.session.scalar(select(Block).where(Block.community_id == community.id, Block.user_id == user.id,
+                                                 Block.in_force_at(utcnow())))
 
 
 def block(actor, community, user, period: str, reason: str) -> Block:
@@ -457,9 +473,10 @@ def decide_appeal(actor, entry: Appeal, decision: str, reason: str) -> None:
     reason = _reason(reason)
     if decision not in APPEAL_DECISIONS:
         raise InvalidInput()
+    case = entry.case
+    _lock(case)
     if entry.decision is not None:
         raise Conflict(_("This appeal was decided already."))
-    case = entry.case
     entry.decision, entry.decision_reason, entry.decided_by_id, entry.decided_at = decision, reason, actor.id, utcnow()
     if decision == "granted" and case.status in HIDDEN:
         item = item_of(case)

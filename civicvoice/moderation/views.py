@@ -79,6 +79,7 @@ def item_case(kind, subject_id):
 
 
 @bp.route(f"/communities/<slug>/hide/<{KIND}:kind>/<int:subject_id>", methods=["GET", "POST"])
+@write_transaction
 @login_required
 def hide(slug, kind, subject_id):
     item = _item(slug, kind, subject_id)
@@ -128,6 +129,7 @@ def case(case_id):
 
 
 @bp.route("/moderation/cases/<int:case_id>/<any(hide, restore, dismiss):action>", methods=["GET", "POST"])
+@write_transaction
 @login_required
 def decide(case_id, action):
     entry = _case(case_id)
@@ -156,6 +158,7 @@ def _held(argument_id: int) -> Argument:
 
 
 @bp.post("/moderation/held/<int:argument_id>/approve")
+@write_transaction
 @login_required
 def approve_held(argument_id):
     argument = _held(argument_id)
@@ -166,6 +169,7 @@ def approve_held(argument_id):
 
 
 @bp.route("/moderation/held/<int:argument_id>/reject", methods=["GET", "POST"])
+@write_transaction
 @login_required
 def reject_held(argument_id):
     argument = _held(argument_id)
@@ -229,6 +233,7 @@ def appeal(case_id):
 
 
 @bp.route("/moderation/appeals/<int:appeal_id>/decide", methods=["GET", "POST"])
+@write_transaction
 @login_required
 def decide_appeal(appeal_id):
     entry = db.get_or_404(Appeal, appeal_id)

@@ -250,18 +250,27 @@ def withdraw(actor, proposal: Proposal, reason: str) -> None:
         activity.notify(event, authors(proposal))
 
 
-def open_vote(actor, proposal: Proposal, **data) -> None:
+def open_vote(actor, proposal: Proposal, told=frozenset(), **data) -> None:
     """Signing stops and the community votes (called by voting.services.open_adoption_vote)."""
-    _notify_authors(_move(actor, proposal, "open_vote", **data), proposal)
+    _notify_authors_and_signers(_move(actor, proposal, "open_vote", **data), proposal, told)
 
 
-def adopt(actor, proposal: Proposal, **data) -> None:
+def adopt(actor, proposal: Proposal, told=frozenset(), **data) -> None:
     """The vote adopted the demand (`actor` None when the closing time closed it)."""
-    _notify_authors(_move(actor, proposal, "adopt", **data), proposal)
+    _notify_authors_and_signers(_move(actor, proposal, "adopt", **data), proposal, told)
 
 
-def not_adopt(actor, proposal: Proposal, **data) -> None:
-    _notify_authors(_move(actor, proposal, "not_adopt", **data), proposal)
+def not_adopt(actor, proposal: Proposal, told=frozenset(), **data) -> None:
+    _notify_authors_and_signers(_move(actor, proposal, "not_adopt", **data), proposal, told)
+
+
+def _notify_authors_and_signers(event, proposal: Proposal, told) -> None:
+    """The authors, then the co-signers: except those the vote itself tells (ids in `told`), so that nobody
+    hears of one step twice."""
+    from ..signatures.services import signer_accounts
+
+    _notify_authors(event, proposal)
+    activity.notify(event, [user for user in signer_accounts(proposal) if user.id not in told], kind="signed")
 
 
 def send_letter(actor, proposal: Proposal, **data):

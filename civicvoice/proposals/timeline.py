@@ -47,6 +47,15 @@ def _votes(data: dict) -> dict:
     return {key: _n(data.get(key, 0)) for key in ("yes", "no", "abstain", "turnout", "electorate")}
 
 
+def _minutes_hidden(meeting_id) -> bool:
+    """The note came with the meeting's minutes: when the committee hid them, the note is hidden too."""
+    from ..extensions import db
+    from ..meetings.models import Meeting
+
+    meeting = db.session.get(Meeting, meeting_id) if meeting_id else None
+    return meeting is not None and meeting.minutes_hidden_at is not None
+
+
 def _outcome(code: str):
     from ..meetings.models import OUTCOMES
 
@@ -141,7 +150,7 @@ def describe(event, notification: bool = False) -> Markup:
         "proposal.meeting_outcome": lambda: (
             _("Meeting %(meeting)s (%(when)s): %(outcome)s. %(note)s", meeting=_bdi(data.get("meeting_title", "")),
               when=meeting_time(event), outcome=_outcome(data.get("outcome")), note=_bdi(data.get("note", "")))
-            if data.get("note") else
+            if data.get("note") and not _minutes_hidden(data.get("meeting_id")) else
             _("Meeting %(meeting)s (%(when)s): %(outcome)s.", meeting=_bdi(data.get("meeting_title", "")),
               when=meeting_time(event), outcome=_outcome(data.get("outcome")))),
         "proposal.letter_drafted": lambda: _("%(who)s drafted the letter %(reference)s to the council.", who=who,

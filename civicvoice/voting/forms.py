@@ -52,8 +52,8 @@ class ApprovalForm(FlaskForm):
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-def ranking_form(poll, ranking=None):
-    """A form with one "rank" select per demand of the ballot (works without JavaScript)."""
+def ranking_form(poll, labels: dict, ranking=None):
+    """A form with one "rank" select per demand of the ballot, labelled by `labels` (works without JavaScript)."""
     size = len(poll.options)
     choices = [SelectChoice("", _l("not ranked"))] + [SelectChoice(str(n), str(n)) for n in range(1, size + 1)]
 
@@ -72,7 +72,7 @@ def ranking_form(poll, ranking=None):
         defaults[f"rank_{pid}"] = str(position)
     for option in poll.options:
         setattr(RankingForm, f"rank_{option.proposal_id}",
-                SelectField(option.proposal.title, choices=choices, default=defaults.get(f"rank_{option.proposal_id}", "")))
+                SelectField(labels[option.proposal_id], choices=choices, default=defaults.get(f"rank_{option.proposal_id}", "")))
     return RankingForm()
 
 

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -33,12 +33,17 @@ def _check_settings(closes_at: datetime, quorum_percent: int, majority: str) -> 
 
 
 def _snapshot(poll: Poll, verified_only: bool) -> int:
-    """Copy the community's active members (identity-verified ones only, if asked) as the electorate, in SQL."""
-    from ..accounts.models import User
+    """Copy the community's active members (identity-verified ones only, if asked) as the electorate, in SQL.
 
+    Members the committee blocked there are left out: they may not vote, so they must not weigh on the turnout."""
+    from ..accounts.models import User
+    from ..moderation.models import Block
+
+    blocked = exists().where(Block.community_id == poll.community_id, Block.user_id == Membership.user_id,
+                             Block.in_force_at(utcnow()))
     members = (select(literal(poll.id), Membership.user_id).join(User, User.id == Membership.user_id)
                .where(Membership.community_id == poll.community_id, Membership.status == "active",
-                      User.deleted_at.is_(None)))
+                      User.deleted_at.is_(None), ~blocked))
     if verified_only:
         members = members.where(User.verified_in_person_at.is_not(None))
     db.session.execute(insert(Elector).from_select(["poll_id", "user_id"], members))
@@ -70,7 +75,8 @@ def open_adoption_vote(actor, proposal: Proposal, *, closes_at: datetime, quorum
     except IntegrityError:
         raise Conflict(_("This demand already has a vote.")) from None
     _snapshot(poll, verified_only)
-    proposals.open_vote(actor, proposal, poll_id=poll.id)
+    told = set(db.session.scalars(select(Elector.user_id).where(Elector.poll_id == poll.id)))
+    proposals.open_vote(actor, proposal, told=told, poll_id=poll.id)
     _announce(actor, poll)
     return poll
 
@@ -147,14 +153,28 @@ def proxies_held(user, poll: Poll) -> list[Proxy]:
                                    .order_by(Proxy.id)))
 
 
+def _listed(query):
+    """Votes anyone may see listed: not the adoption vote of a demand the committee hid."""
+    return query.outerjoin(Proposal, Proposal.id == Poll.proposal_id).where(
+        or_(Poll.proposal_id.is_(None), Proposal.status != "hidden"))
+
+
 def open_polls(community) -> list[Poll]:
-    return list(db.session.scalars(select(Poll).where(Poll.community_id == community.id, Poll.status == "open")
-                                   .order_by(Poll.closes_at)))
+    return list(db.session.scalars(_listed(select(Poll)).where(Poll.community_id == community.id,
+                                                               Poll.status == "open").order_by(Poll.closes_at)))
 
 
 def of_community(community):
-    """All votes of a community, newest first; for db.paginate."""
-    return select(Poll).where(Poll.community_id == community.id).order_by(Poll.opens_at.desc(), Poll.id.desc())
+    """All votes of a community anyone may see listed, newest first; for db.paginate."""
+    return _listed(select(Poll)).where(Poll.community_id == community.id).order_by(Poll.opens_at.desc(),
+                                                                                  Poll.id.desc())
+
+
+def option_title(proposal: Proposal) -> str:
+    """How a demand reads among a ballot's options: a demand the committee hid keeps its place, not its title."""
+    if proposal.status == "hidden":
+        return _("A demand hidden by the committee")
+    return proposal.title
 
 
 def for_proposal(proposal) -> Poll | None:
@@ -392,7 +412,8 @@ def close(actor, poll: Poll, reason: str = "") -> bool:
         proposal = db.session.get(Proposal, poll.proposal_id)
         if proposal.status == "voting":
             decide = proposals.adopt if poll.result["adopted"] else proposals.not_adopt
-            decide(actor, proposal, poll_id=poll.id, turnout=poll.turnout, electorate=poll.electorate,
+            decide(actor, proposal, told={member.id for member in members}, poll_id=poll.id,
+                   turnout=poll.turnout, electorate=poll.electorate,
                    yes=poll.result["yes"], no=poll.result["no"], abstain=poll.result["abstain"])
     db.session.flush()
     return True

@@ -108,9 +108,9 @@ def _ballot_form(poll: Poll, answer=None):
         return YesNoForm(choice=answer)
     if poll.method == "approval":
         form = ApprovalForm(options=answer or [])
-        form.options.choices = [SelectChoice(o.proposal_id, o.proposal.title) for o in poll.options]
+        form.options.choices = [SelectChoice(pid, title) for pid, title in _labels(poll).items()]
         return form
-    return ranking_form(poll, answer)
+    return ranking_form(poll, _labels(poll), answer)
 
 
 def _answer(poll: Poll, form):
@@ -125,7 +125,7 @@ def _answer(poll: Poll, form):
 
 
 def _labels(poll: Poll) -> dict:
-    return {o.proposal_id: o.proposal.title for o in poll.options}
+    return {o.proposal_id: services.option_title(o.proposal) for o in poll.options}
 
 
 def _results(poll: Poll) -> dict:

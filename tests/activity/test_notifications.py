@@ -108,6 +108,34 @@ def test_withdrawing_a_public_demand_tells_its_signers(app, db):
     assert kinds[signature.user_id] == "signed"
 
 
+def test_signers_hear_once_that_their_demand_goes_to_the_vote_and_how_the_vote_ended(app, db):
+    """Signers who vote hear it from the vote itself; the others (not verified in person for a vote of verified
+    members, or no longer members) from the demand, as "a demand I signed"."""
+    from civicvoice.communities import services as communities
+    from civicvoice.database import utcnow
+    from civicvoice.voting import services as voting
+    from tests.factories import committee_member, make_vote
+
+    proposal = make_proposal(status="open")
+    elector = make_signature(proposal, make_user(verified_in_person_at=utcnow())).user
+    unverified = make_signature(proposal).user
+    gone = make_signature(proposal).user
+    poll = make_vote(proposal, verified_only=True)
+    communities.leave(gone, proposal.community)
+    voting.close(committee_member(proposal.community), poll, "صوّت الجميع")
+    db.session.commit()
+    heard = {}
+    for recipient, verb, kind in db.session.execute(
+            select(Notification.recipient_id, activity.models.Event.verb, Notification.kind)
+            .join(activity.models.Event, activity.models.Event.id == Notification.event_id)):
+        heard.setdefault(recipient, []).append((verb, kind))
+    ended = "proposal.adopt" if poll.result["adopted"] else "proposal.not_adopt"
+    assert sorted(heard[elector.id]) == [("poll.closed", "votes"), ("poll.opened", "votes")]
+    assert sorted(heard[unverified.id]) == [("poll.closed", "votes"), ("proposal.open_vote", "signed")]
+    assert sorted(heard[gone.id]) == sorted([("proposal.open_vote", "signed"), (ended, "signed")])
+    assert {("proposal.open_vote", "my_demands"), (ended, "my_demands")} <= set(heard[proposal.author_id])
+
+
 # Mail at once ----------------------------------------------------------------------------------
 
 def test_mail_leaves_only_after_the_commit_and_never_after_a_rollback(app, db, outbox):

@@ -466,6 +466,22 @@ def test_the_committee_posts_minutes_and_the_outcome_reaches_the_demand(client, 
     assert "The meeting supports the demand" in timeline and "Unanimous vote" in timeline
 
 
+def test_hidden_minutes_take_their_outcome_notes_with_them(client, login_as, w):
+    """The notes came with the minutes: once the committee hides the minutes, the meeting page and the demand's
+    timeline keep each outcome, not its note."""
+    from civicvoice.moderation import items
+    from civicvoice.moderation import services as moderation
+
+    meeting = make_meeting(w.community, starts_in_hours=-2, agenda=[w.demand], title="Lights meeting")
+    login_as(w.committee)
+    client.post(f"/meetings/{meeting.id}/minutes", data=_minutes(meeting, note="Call Umm Ali on 0944 555 123"))
+    moderation.hide(w.committee, items.of("minutes", reload(meeting)), "رقم هاتف")
+    db.session.commit()
+    for page in (text_of(client.get(f"/meetings/{meeting.id}", headers=EN)), timeline_of(client, w.demand)):
+        assert "The meeting supports the demand" in page
+        assert "0944 555 123" not in page
+
+
 def test_each_agenda_demand_gets_its_own_outcome(client, login_as, w):
     second = make_proposal(w.community, status="open", title="Benches for the park")
     meeting = make_meeting(w.community, starts_in_hours=-2, agenda=[w.demand, second])

@@ -125,3 +125,45 @@ def test_a_blocked_member_does_not_volunteer_there_either(app, db, blocked):
     other = make_member(proposal.community)
     assert permissions.can_offer_help(other, proposal) and permissions.can_propose_opportunity(other,
                                                                                              proposal.community)
+
+
+def test_a_blocked_member_does_not_answer_a_meeting_invitation_there(app, db, blocked):
+    from tests.factories import make_meeting
+
+    proposal, person, _block = blocked
+    meeting = make_meeting(proposal.community)
+    assert not permissions.can_rsvp_meeting(person, meeting)
+    assert permissions.can_rsvp_meeting(make_member(proposal.community), meeting)
+
+
+def test_a_vote_opened_while_a_member_is_blocked_leaves_them_out_of_the_electorate(app, db, blocked):
+    """They may not vote: counting them would lower the turnout and make the quorum harder to reach."""
+    from civicvoice.voting import services as voting
+
+    proposal, person, _block = blocked
+    poll = make_vote(proposal)
+    assert not voting.is_elector(person, poll)
+    assert poll.electorate == len(voting.electors(poll)) and person not in voting.electors(poll)
+
+
+def test_a_blocked_member_refused_an_action_is_told_why_and_until_when(app, db, client, login_as, blocked):
+    proposal, person, block = blocked
+    login_as(person)
+    response = client.post(f"/demands/{proposal.id}/arguments", data={"stance": "for", "body": "رأيي"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "notice--blocked" in page and "رسائل مزعجة" in page
+    assert client.get(f"/demands/{proposal.id}/arguments").status_code == 200  # reading stays open
+
+
+def test_the_vote_page_tells_a_blocked_elector_why_they_cannot_vote(app, db, client, login_as):
+    proposal = make_proposal(status="open")
+    voter = make_member(proposal.community)
+    poll = make_vote(proposal)
+    moderation.block(committee_member(poll.community), poll.community, voter, "30", "انتحال شخصية")
+    db.session.commit()
+    login_as(voter)
+    page = client.get(f"/votes/{poll.id}").get_data(as_text=True)
+    assert "notice--blocked" in page and "انتحال شخصية" in page
+    assert 'action="/votes/%d/ballot"' % poll.id not in page
+    assert "لست مدرجاً في قائمة" not in page  # not "you are not on the list": they are, and blocked

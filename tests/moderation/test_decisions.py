@@ -171,3 +171,63 @@ def test_the_public_log_lists_every_action_by_role_without_the_hidden_text(app, 
     assert all(person.display_name not in line and chair.display_name not in line for line in lines)
     assert [e.data["role"] for e in events] == ["committee", "admin", "committee", "system"]
     assert all("SECRET-HIDDEN-TEXT" not in str(e.data) for e in events)
+
+
+def test_hiding_a_demand_tells_its_co_authors_too(app, db):
+    from tests.factories import make_coauthor
+
+    proposal = make_proposal(status="open")
+    coauthor = make_coauthor(proposal)
+    moderation.hide(committee_member(proposal.community), item("proposal", proposal), "إعلان")
+    db.session.commit()
+    assert _verbs_for(db, proposal.author)[-1:] == _verbs_for(db, coauthor)[-1:] == ["moderation.hidden"]
+
+
+@pytest.mark.postgres
+@pytest.mark.app_config(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10, "max_overflow": 5})
+def test_committee_members_deciding_one_case_at_the_same_moment_decide_it_once(app, db):
+    """Reports hid an argument; one member keeps it hidden while others restore it or dismiss the reports, all
+    at once: one decision stands, the others are told it was decided, and the author hears of one decision."""
+    from civicvoice.deliberation.models import Argument
+    from civicvoice.moderation.models import ModerationCase
+    from tests.racing import race
+
+    argument = make_argument()
+    target = item("argument", argument)
+    for _ in range(3):
+        make_report(target)
+    community = argument.proposal.community
+    members = [committee_member(community).id] + [make_committee(community).id for _ in range(5)]
+    case_id, argument_id, author = moderation.case_of(target).id, argument.id, argument.author
+    db.session.commit()
+
+    def deciding(user_id, decision):
+        def action():
+            from civicvoice.accounts.models import User
+
+            with app.app_context():
+                actor, case = db.session.get(User, user_id), db.session.get(ModerationCase, case_id)
+                try:
+                    if decision == "hide":
+                        moderation.hide(actor, moderation.item_of(case), "شتيمة")
+                    else:
+                        getattr(moderation, decision)(actor, case, "نقد مشروع")
+                    db.session.commit()
+                    return decision
+                except (InvalidTransition, Conflict):
+                    db.session.rollback()
+                    return "refused"
+        return action
+
+    decisions = ["hide", "restore", "dismiss", "hide", "restore", "dismiss"]
+    result = race([deciding(uid, decision) for uid, decision in zip(members, decisions)])
+    assert result.errors == [], "\n".join(result.errors)
+    assert len(result.outcomes) == 6 and 6 - result.count("refused") >= 1
+    db.session.expire_all()
+    decided = db.session.scalars(select(Event.verb).where(Event.verb.in_(
+        ("moderation.hidden", "moderation.restored", "moderation.dismissed")))).all()
+    case, argument = db.session.get(ModerationCase, case_id), db.session.get(Argument, argument_id)
+    # Whatever order they came in, the case and the argument agree with the last decision recorded.
+    assert {"hidden": "hidden", "restored": "visible", "dismissed": "visible"}[case.status] == argument.status
+    assert len(decided) == 6 - result.count("refused")
+    assert not (case.status == "dismissed" and "moderation.restored" in decided)  # a dismissal follows no restore

@@ -114,3 +114,24 @@ def test_rules_keep_one_word_per_line_without_repeats(app, db):
                                     hold_account_days=3, hold_links=True, hold_words=" كلمة \n\nكلمة\nأخرى ")
     assert rules.words == ["كلمة", "أخرى"] and rules.report_threshold == 5
     assert make_user()  # a fresh account is not a member: the rules apply to members' arguments only
+
+
+def test_a_link_added_in_an_edit_is_held_like_a_new_argument(app, db):
+    proposal = make_proposal(status="open")
+    _rules(proposal, hold_links=True)
+    argument = make_argument(proposal, body="رأيي بسيط")
+    assert argument.status == "visible"
+    deliberation.edit(argument.author, argument, "رأيي بسيط، وانظروا https://spam.example")
+    db.session.commit()
+    assert (argument.status, argument.held_reason) == ("held", "links")
+    assert argument.id not in [a.id for a in db.session.scalars(deliberation.top_level(proposal))]
+
+
+def test_the_edit_page_tells_the_author_their_edit_waits_for_review(app, db, client, login_as):
+    proposal = make_proposal(status="open")
+    _rules(proposal, hold_words="ممنوع")
+    argument = make_argument(proposal, body="رأيي بسيط")
+    login_as(argument.author)
+    response = client.post(f"/arguments/{argument.id}/edit", data={"body": "كلام ممنوع"}, follow_redirects=True)
+    assert "شكراً لك. تراجعها اللجنة قبل نشرها" in response.get_data(as_text=True)
+    assert argument.status == "held"

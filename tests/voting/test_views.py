@@ -1048,10 +1048,30 @@ def test_arabic_pages_are_right_to_left(client, login_as, w, adopted, url):
 
 
 def test_the_votes_index_lists_open_and_closed_votes(client, w, adopted):
-    other = make_priority_ballot(w.community, title="Which repairs first?")
+    make_priority_ballot(w.community, title="Which repairs first?")
     html = plain(text_of(client.get("/communities/midan/votes", headers=EN)))
     assert "Which repairs first? priority ballot Open until" in html
     assert "Light the main street adoption vote Closed" in html
+
+
+def test_a_demand_the_committee_hid_leaves_the_votes_list_and_ballots_keep_its_place_not_its_title(
+        client, login_as, w, adopted):
+    from civicvoice.moderation import items
+    from civicvoice.moderation import services as moderation
+
+    spared = make_proposal(w.community, status="open", title="Benches for the park")
+    hidden = make_proposal(w.community, status="open", title="Buy from my shop")
+    ballot = make_priority_ballot(w.community, [spared, hidden], title="Which repairs first?")
+    for demand in (w.demand, hidden):  # the adopted one, and an option of the open ballot
+        moderation.hide(w.committee, items.of("proposal", demand), "إعلان")
+    db.session.commit()
+    listing = plain(text_of(client.get("/communities/midan/votes", headers=EN)))
+    assert "Light the main street" not in listing and "Which repairs first?" in listing
+    assert client.get(f"/votes/{adopted.id}", headers=EN).status_code == 404
+    login_as(w.member)  # an elector, who sees the ballot's options
+    page = plain(text_of(client.get(f"/votes/{ballot.id}", headers=EN)))
+    assert "Buy from my shop" not in page
+    assert "Benches for the park" in page and "A demand hidden by the committee" in page
 
 
 # Queries. ------------------------------------------------------------------------------------------------------
