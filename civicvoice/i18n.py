@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
+from babel import lists as babel_lists
 from babel import numbers as babel_numbers
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import force_locale, get_locale  # noqa: F401  (force_locale re-exported for emails/letters)
@@ -108,6 +109,16 @@ def format_datetime(value, tz: str | None = None) -> str:
     return f"{format_date(value, tz)}{'، ' if language() == 'ar' else ' · '}{format_time(value, tz)}"
 
 
+def format_list(items: list) -> str:
+    """"a, b and c" as the locale joins them ("أ وب وج" in Arabic)."""
+    return babel_lists.format_list(list(items), locale=_babel_locale()) if items else ""
+
+
+def list_separator() -> str:
+    """Between the items of a short list: the Arabic comma in Arabic."""
+    return "، " if language() == "ar" else ", "
+
+
 def separator() -> str:
     """Between items of a line: "·" in English; in Arabic a dash, since a middle dot reads as the digit zero (٠)."""
     return " – " if language() == "ar" else " · "
@@ -134,6 +145,7 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.filters.update(
         number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi, ltr=ltr,
-        percent=format_percent,
+        percent=format_percent, listing=format_list,
     )
-    app.jinja_env.globals.update(text_direction=direction, current_language=language, sep=separator)
+    app.jinja_env.globals.update(text_direction=direction, current_language=language, sep=separator,
+                                 comma=list_separator)

@@ -95,8 +95,10 @@ def _describe_volunteering(event, data: dict) -> Markup:
                                            name=_bdi(event.actor.known_name if event.actor else ""), title=title),
         "opportunity.signup_confirmed": lambda: _("Your sign-up for %(title)s is confirmed.", title=title),
         "opportunity.signup_declined": lambda: _("Your sign-up for %(title)s was declined.", title=title),
-        "opportunity.reminder": lambda: _("Reminder: %(title)s is %(when)s, at %(centre)s.", title=title,
-                                          when=meeting_time(event), centre=_bdi(data.get("centre", ""))),
+        "opportunity.reminder": lambda: (
+            _("Reminder: %(title)s is %(when)s, at %(centre)s.", title=title, when=meeting_time(event),
+              centre=_bdi(data["centre"])) if data.get("centre") else
+            _("Reminder: %(title)s is %(when)s.", title=title, when=meeting_time(event))),
         "opportunity.changed": lambda: (
             _("Sign-ups for %(title)s are closed; your place is kept.", title=title)
             if data.get("change") == "closed" else _("The opportunity %(title)s changed: see the details.",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import segno
 from flask import current_app, render_template
+from flask_babel import ngettext
 from hijridate import Gregorian
 from markupsafe import Markup
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import IDENTITY_LABELS
 from ..extensions import db
-from ..i18n import fixed_digits, force_locale, localise_digits
+from ..i18n import fixed_digits, force_locale, format_list, format_number, localise_digits
 from ..signatures.models import Signature
 
 PARTS = {"ar": ("ar",), "en": ("en",), "ar_en": ("ar", "en")}
@@ -80,6 +81,24 @@ def vote_time(evidence: dict):
     return datetime.fromisoformat(vote["closed_at"]) if vote and vote.get("closed_at") else None
 
 
+def community_effort(offers: dict) -> str:
+    """The community's own effort as the letter states it: only what was offered, each count in its plural."""
+    hours, skills, resources = (offers.get(key) or 0 for key in ("hours", "skills", "resources"))
+    what = format_list(
+        ([ngettext("%(n)s hour of work", "%(n)s hours of work", hours, n=format_number(hours))] if hours else [])
+        + ([ngettext("%(n)s skill", "%(n)s skills", skills, n=format_number(skills))] if skills else [])
+        + ([ngettext("%(n)s resource", "%(n)s resources", resources, n=format_number(resources))]
+           if resources else []))
+    people = offers.get("people") or 0
+    if not what:
+        return ngettext("The community will contribute its own effort: %(n)s resident offered help.",
+                        "The community will contribute its own effort: %(n)s residents offered help.", people,
+                        n=format_number(people))
+    return ngettext("The community will contribute its own effort: %(n)s resident offered %(what)s.",
+                    "The community will contribute its own effort: %(n)s residents offered %(what)s.", people,
+                    n=format_number(people), what=what)
+
+
 def _context(letter, version, draft: bool, proposal, for_pdf: bool) -> dict:
     proposal = proposal if proposal is not None else letter.proposal
     community = proposal.community
@@ -90,7 +109,7 @@ def _context(letter, version, draft: bool, proposal, for_pdf: bool) -> dict:
         "council": proposal.council, "draft": draft, "code": code, "for_pdf": for_pdf,
         "verify_url": verify_url(code) if code else None, "qr": qr(code) if code else None,
         "evidence": version.evidence or {}, "vote_time": vote_time(version.evidence or {}),
-        "tz": community.timezone,
+        "tz": community.timezone, "effort": community_effort,
     }
 
 

@@ -6,6 +6,7 @@ import io
 from flask_babel import gettext as _
 
 from .. import permissions
+from ..i18n import language, list_separator
 from ..signatures.export import cell
 
 
@@ -21,7 +22,8 @@ def signups_csv(viewer, opportunity, signups, profiles: dict) -> str:
         profile = profiles.get(signup.user_id)
         skills = ""
         if profile is not None and permissions.can_view_volunteer_profile(viewer, profile):
-            skills = ", ".join([skill.key for skill in profile.skills] + list(profile.tags or []))
+            skills = list_separator().join([skill.name(language()) for skill in profile.skills]
+                                           + list(profile.tags or []))
         writer.writerow([number, cell(signup.user.known_name), cell(signup.status_label),
                          cell(signup.user.phone or "") if contact else "", cell(signup.user.email or "") if contact
                          else "", cell(skills), "" if signup.hours is None else f"{signup.hours:g}",

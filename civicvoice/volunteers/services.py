@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import activity
+from ..communities import services as communities
 from ..communities.models import Centre, Community, Membership
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
@@ -269,15 +270,11 @@ def _is_partner(user, community) -> bool:
 
 def _coordinators_of(opportunity: Opportunity) -> list:
     """Who runs it: the committee, and its partner coordinator."""
-    from ..communities import services as communities
-
     people = [m.user for m in communities.committee(opportunity.community)]
     return people + ([opportunity.coordinator] if opportunity.coordinator is not None else [])
 
 
 def _community_coordinators(community) -> list:
-    from ..communities import services as communities
-
     return [m.user for m in communities.committee(community)] + [c.user for c in coordinators(community)]
 
 
@@ -290,8 +287,11 @@ def _local(moment: datetime, community) -> datetime:
 def _fields(actor, community, *, title: str, description: str = "", centre_id: int | None = None,
             proposal_id: int | None = None, starts_at: datetime | None = None, duration_minutes: int | None = None,
             days: int = 0, times: int = 0, category: str | None = None, capacity: int = 1, skill_ids=(),
-            coordinator_id: int | None = None, check_date: bool = True) -> dict:
-    """The opportunity's values checked against the community; a dated one's day and time of day derived."""
+            coordinator_id: int | None = None, check_date: bool = True, linked_to: int | None = None) -> dict:
+    """The opportunity's values checked against the community; a dated one's day and time of day derived.
+
+    `linked_to` is the demand an edited opportunity is already linked to: it may stay linked after the demand
+    is no longer active. A partner coordinator runs their own opportunities, never another partner's."""
     if not title.strip():
         raise InvalidInput(_("Give the opportunity a title."))
     if centre_id is not None and centre_id not in {centre.id for centre in community.centres}:
@@ -299,7 +299,8 @@ def _fields(actor, community, *, title: str, description: str = "", centre_id: i
     proposal = None
     if proposal_id is not None:
         proposal = db.session.get(Proposal, proposal_id)
-        if proposal is None or proposal.community_id != community.id or proposal.status not in states.ACTIVE_PUBLIC:
+        if proposal is None or proposal.community_id != community.id or (
+                proposal.status not in states.ACTIVE_PUBLIC and proposal_id != linked_to):
             raise InvalidInput(_("Choose demands of this community that are still active."))
     if not 1 <= (capacity or 0) <= MAX_CAPACITY:
         raise InvalidInput(_("Ask for between 1 and %(n)s volunteers.", n=MAX_CAPACITY))
@@ -315,6 +316,9 @@ def _fields(actor, community, *, title: str, description: str = "", centre_id: i
         raise InvalidInput(_("Choose a category from the list."))
     if coordinator_id is not None and coordinator_id not in {c.user_id for c in coordinators(community)}:
         raise InvalidInput(_("Choose one of the community's partner coordinators."))
+    if coordinator_id is not None and coordinator_id != actor.id and _is_partner(actor, community) and not (
+            actor.is_admin or communities.is_committee_member(community, actor)):
+        raise InvalidInput(_("A partner coordinator runs their own opportunities: leave yourself as coordinator."))
     return {"title": title.strip(), "description": description.strip(), "centre_id": centre_id,
             "proposal_id": proposal_id, "starts_at": starts_at,
             "duration_minutes": duration_minutes if starts_at is not None else None, "days": days, "times": times,
@@ -398,14 +402,17 @@ def edit(actor, opportunity: Opportunity, **fields) -> None:
     below the places already taken."""
     if opportunity.status not in ("open", "closed") or opportunity.has_started:
         raise InvalidTransition(_("This opportunity can no longer be changed."))
-    values = _fields(actor, opportunity.community, **fields)
+    values = _fields(actor, opportunity.community, linked_to=opportunity.proposal_id, **fields)
     db.session.execute(select(Opportunity.id).where(Opportunity.id == opportunity.id).with_for_update())
     db.session.refresh(opportunity, ["places_taken"])
     if values["capacity"] < opportunity.places_taken:
         raise InvalidInput(_("%(n)s volunteers already hold a place: ask for at least as many.",
                              n=opportunity.places_taken))
+    moved = values["starts_at"] != opportunity.starts_at
     for name, value in values.items():
         setattr(opportunity, name, value)
+    if moved:  # the reminder the day before goes out again, for the new date
+        db.session.execute(update(Signup).where(Signup.opportunity_id == opportunity.id).values(reminded_at=None))
     db.session.flush()
     event = activity.record(actor, "opportunity.changed", opportunity, opportunity.community,
                             title=opportunity.title, change="edited")
@@ -547,8 +554,6 @@ def invite(actor, opportunity: Opportunity, user) -> Signup:
     """Ask a member to come (they answer by signing up); once per person."""
     if opportunity.status != "open" or opportunity.has_started:
         raise InvalidTransition(_("This opportunity is not open for sign-ups."))
-    from ..communities import services as communities
-
     if not communities.is_active_member(opportunity.community, user):
         raise InvalidInput(_("Only members of the community can be invited."))
     signup = signup_of(user, opportunity)

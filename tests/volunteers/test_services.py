@@ -127,7 +127,28 @@ def test_the_letter_says_the_community_will_contribute(app, community):
     letter = make_letter(proposal, language="en")
     with app.test_request_context():
         page = document.html(letter, letter.current, for_pdf=False)
-    assert "The community will contribute its own effort: 1 resident offered 30 hours of work" in page
+    assert "The community will contribute its own effort: 1 resident offered 30 hours of work." in page
+
+
+@pytest.mark.parametrize("offers, english, arabic", [
+    ({"people": 1, "hours": 1, "skills": 0, "resources": 0},
+     "1 resident offered 1 hour of work.", "ساعة عمل واحدة، عرضها أحد السكان."),
+    ({"people": 3, "hours": 0, "skills": 1, "resources": 2},
+     "3 residents offered 1 skill and 2 resources.", "مهارة واحدة وموردان، عرضها ٣ من السكان."),
+    ({"people": 12, "hours": 30, "skills": 3, "resources": 5},
+     "12 residents offered 30 hours of work, 3 skills, and 5 resources.",
+     "٣٠ ساعة عمل و٣ مهارات و٥ موارد، عرضها ١٢ من السكان."),
+])
+def test_the_letter_counts_each_kind_of_help_in_its_plural_and_leaves_out_what_nobody_offered(
+        app, offers, english, arabic):
+    from civicvoice.i18n import fixed_digits, force_locale
+    from civicvoice.letters.document import community_effort
+
+    with app.test_request_context(), fixed_digits(True):
+        with force_locale("en"):
+            assert community_effort(offers) == "The community will contribute its own effort: " + english
+        with force_locale("ar"):
+            assert community_effort(offers) == "سيسهم المجتمع بجهده الخاص: " + arabic
 
 
 # Opportunities and matching -------------------------------------------------------------------------
@@ -392,6 +413,59 @@ def test_reminders_go_once_to_confirmed_volunteers_of_the_next_day(community):
     assert notified(confirmed.user, "opportunity.reminder") == ["opportunity.reminder"]
     assert notified(pending.user, "opportunity.reminder") == notified(later.user, "opportunity.reminder") == []
     assert confirmed.reminded_at is not None
+
+
+def _edit_fields(opportunity, **changes) -> dict:
+    """Every field of `opportunity` as the edit form sends them back, with `changes`."""
+    return {"title": opportunity.title, "description": opportunity.description, "centre_id": opportunity.centre_id,
+            "proposal_id": opportunity.proposal_id, "starts_at": opportunity.starts_at,
+            "duration_minutes": opportunity.duration_minutes, "days": opportunity.days, "times": opportunity.times,
+            "category": opportunity.category, "capacity": opportunity.capacity,
+            "skill_ids": [skill.id for skill in opportunity.skills], "coordinator_id": opportunity.coordinator_id,
+            **changes}
+
+
+def test_moving_an_opportunity_reminds_its_volunteers_again_for_the_new_date(community):
+    opportunity = make_opportunity(community, starts_in_hours=20)
+    confirmed = make_signup(opportunity, status="confirmed")
+    assert services.send_reminders() == 1
+    services.edit(committee_member(community), opportunity, **_edit_fields(opportunity, title="موعد جديد"))
+    db.session.commit()
+    assert services.send_reminders() == 0  # the same date: reminded already
+    services.edit(committee_member(community), opportunity,
+                  **_edit_fields(opportunity, starts_at=opportunity.starts_at + timedelta(hours=2)))
+    db.session.commit()
+    assert services.send_reminders() == 1
+    db.session.commit()
+    assert notified(confirmed.user, "opportunity.reminder") == ["opportunity.reminder"] * 2
+
+
+def test_an_opportunity_stays_linked_to_its_demand_once_the_demand_is_no_longer_active(community):
+    from tests.factories import advance_proposal
+
+    demand = make_proposal(community, status="open")
+    opportunity = make_opportunity(community, proposal=demand)
+    advance_proposal(demand, "withdraw")
+    db.session.commit()
+    services.edit(committee_member(community), opportunity, **_edit_fields(opportunity, capacity=8))
+    db.session.commit()
+    assert (opportunity.proposal_id, opportunity.capacity) == (demand.id, 8)
+    other = make_proposal(community, status="open")
+    advance_proposal(other, "withdraw")
+    with pytest.raises(InvalidInput):  # but it is not linked anew to a demand no longer active
+        services.edit(committee_member(community), opportunity, **_edit_fields(opportunity, proposal_id=other.id))
+
+
+def test_a_partner_coordinator_runs_their_own_opportunities_only(community):
+    partner, other = make_partner(community), make_partner(community)
+    with pytest.raises(InvalidInput):
+        make_opportunity(community, actor=partner, coordinator=other)
+    opportunity = make_opportunity(community, actor=partner)
+    assert opportunity.coordinator_id == partner.id
+    with pytest.raises(InvalidInput):
+        services.edit(partner, opportunity, **_edit_fields(opportunity, coordinator_id=other.id))
+    services.edit(committee_member(community), opportunity, **_edit_fields(opportunity, coordinator_id=other.id))
+    assert opportunity.coordinator_id == other.id  # the committee may hand it over
 
 
 def test_removing_a_partner_gives_their_opportunities_back_to_the_committee(community):

@@ -217,14 +217,14 @@ def test_the_export_leaves_out_hidden_fields_and_neutralises_formulas(client, lo
     _header, *rows = _csv(client.get(f"/opportunities/{opportunity.id}/signups.csv"))
     by_name = {row[1]: row for row in rows}
     layla = by_name["Layla Haddad"]
-    assert (layla[3], layla[4], layla[5], layla[7]) == ("'+963 944 123 456", "layla@example.org", "plumbing",
-                                                        "'=HYPERLINK(\"http://x\")")
+    assert (layla[3], layla[4], layla[5], layla[7]) == ("'+963 944 123 456", "layla@example.org", "السباكة",
+                                                        "'=HYPERLINK(\"http://x\")")  # skills in the reader's language
     assert by_name[private.user.display_name][5] == ""  # a committee-only profile: no skills for a partner
     assert by_name[private.user.display_name][4] == private.user.email  # but they signed up: contact
     assert by_name[gone.user.display_name][3:5] == ["", ""]
     login_as(w.chair)
     _header, *rows = _csv(client.get(f"/opportunities/{opportunity.id}/signups.csv"))
-    assert {row[1]: row for row in rows}[private.user.display_name][5] == "driving"
+    assert {row[1]: row for row in rows}[private.user.display_name][5] == "القيادة"
 
 
 def test_suggested_volunteers_and_an_invitation(client, login_as, w):
