@@ -32,13 +32,16 @@ def drafts_to_review(community) -> list[tuple[Proposal, dict]]:
     return [(proposal, proposals.review_age(proposal)) for proposal in proposals.review_queue(community)]
 
 
-def ready_for_a_vote(community) -> list[Proposal]:
-    """Open demands that reached their signature goal and have no vote yet (an open vote moves them on)."""
-    return list(db.session.scalars(
-        select(Proposal).where(Proposal.community_id == community.id, Proposal.status == "open",
-                               Proposal.goal_reached_at.is_not(None))
+def ready_for_a_vote(community) -> tuple[list[Proposal], int]:
+    """Open demands that reached their signature goal and have no vote yet (an open vote moves them on), the
+    longest waiting first, and how many there are in all."""
+    waiting = (Proposal.community_id == community.id, Proposal.status == "open",
+               Proposal.goal_reached_at.is_not(None))
+    shown = list(db.session.scalars(
+        select(Proposal).where(*waiting)
         .options(selectinload(Proposal.coauthors))  # the "open the vote" permission reads the authors
         .order_by(Proposal.goal_reached_at, Proposal.id).limit(SHOWN)))
+    return shown, db.session.scalar(select(func.count()).where(*waiting))
 
 
 def letters_waiting(community) -> dict[str, list[Letter]]:
@@ -97,11 +100,12 @@ def recent_turnouts(community, limit: int = 5) -> list[tuple[Poll, float]]:
 def overview(community, today: date) -> dict:
     """Everything the dashboard shows."""
     drafts = drafts_to_review(community)
+    ready, ready_total = ready_for_a_vote(community)
     return {
         "drafts": drafts[:SHOWN], "drafts_total": len(drafts),
         "overdue_drafts": sum(1 for _proposal, age in drafts if age["state"] == "overdue"),
         "moderation": moderation.counts(community),
-        "ready": ready_for_a_vote(community),
+        "ready": ready, "ready_total": ready_total,
         "letters": letters_waiting(community),
         "overdue_answers": overdue_answers(community, today),
         "requests": communities.pending_requests(community),

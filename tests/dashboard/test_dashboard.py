@@ -109,3 +109,19 @@ def test_the_dashboard_costs_the_same_queries_with_more_to_show(app, db, client,
     with count_queries() as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_demands_ready_for_a_vote_show_the_longest_waiting_and_how_many_in_all(app, db, client, login_as):
+    community = make_community()
+    reached = []
+    for n in range(services.SHOWN + 2):
+        proposal = make_goal_reached(make_proposal(community, status="open", title=f"مطلب {n}"))
+        proposal.goal_reached_at = utcnow() - timedelta(days=30 - n)
+        reached.append(proposal)
+    db.session.commit()
+    shown, total = services.ready_for_a_vote(community)
+    assert total == services.SHOWN + 2
+    assert [p.id for p in shown] == [p.id for p in reached[:services.SHOWN]]
+    html = plain(text_of(_page(client, login_as, community)))
+    assert "مطلب 11" not in html and "مطلب 0" in html
+    assert "ومطلبان آخران" in html and "١٢" in html  # the badge counts them all
