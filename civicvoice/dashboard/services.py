@@ -1,6 +1,7 @@
 """What the committee's dashboard reads: each block one or two bounded queries, whatever the community's size."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -73,7 +74,8 @@ def figures(community, now: datetime | None = None) -> dict:
 
 
 def signatures_per_week(community, now: datetime) -> list[Week]:
-    """Confirmed signatures (online and paper) on the community's demands, per week; one query, counted in SQL."""
+    """Confirmed signatures (online and paper) on the community's demands in the 12 weeks of 7 days ending now, one
+    query, counted in SQL."""
     ends = now
     bounds = []
     for _ in range(WEEKS):
@@ -87,7 +89,8 @@ def signatures_per_week(community, now: datetime) -> list[Week]:
         select(*columns).select_from(Signature).join(Proposal, Proposal.id == Signature.proposal_id)
         .where(Proposal.community_id == community.id, Signature.status == "confirmed",
                Signature.confirmed_at >= bounds[0][0])).one()
-    return [Week(starts.date(), count) for (starts, _ends), count in zip(bounds, row)]
+    zone = ZoneInfo(community.timezone)  # each week is labelled with the day it starts in the community
+    return [Week(starts.astimezone(zone).date(), count) for (starts, _ends), count in zip(bounds, row)]
 
 
 def recent_turnouts(community, limit: int = 5) -> list[tuple[Poll, float]]:

@@ -125,3 +125,13 @@ def test_demands_ready_for_a_vote_show_the_longest_waiting_and_how_many_in_all(a
     html = plain(text_of(_page(client, login_as, community)))
     assert "مطلب 11" not in html and "مطلب 0" in html
     assert "ومطلبان آخران" in html and "١٢" in html  # the badge counts them all
+
+
+def test_weeks_are_labelled_with_their_first_day_in_the_community(app, db):
+    from datetime import datetime, timezone
+
+    community = make_community()
+    community.timezone = "Asia/Damascus"  # UTC+3: 22:30 UTC is already the next day there
+    db.session.commit()
+    weeks = services.signatures_per_week(community, datetime(2026, 3, 10, 22, 30, tzinfo=timezone.utc))
+    assert weeks[-1].starts.isoformat() == "2026-03-04"
