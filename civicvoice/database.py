@@ -108,6 +108,18 @@ def insert_ignoring(model, conflict_columns: list[str], values: dict):
             .returning(model.__table__.c.id))
 
 
+def lock_row(obj) -> None:
+    """Queue behind whoever else is changing this row, until the transaction ends: SELECT … FOR UPDATE on
+    PostgreSQL (SQLite has one writer at a time; its write views BEGIN IMMEDIATE). Taking the lock flushes the
+    session first, so nothing unsaved is lost."""
+    from sqlalchemy import select
+
+    from .extensions import db
+
+    model = type(obj)
+    db.session.execute(select(model.id).where(model.id == obj.id).with_for_update())
+
+
 def after_commit(callback) -> None:
     """Run `callback()` once the current transaction commits; drop it if it rolls back."""
     from .extensions import db

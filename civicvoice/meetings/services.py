@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import activity
 from ..communities import services as communities
-from ..database import utcnow
+from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
 from ..extensions import db
 from ..proposals import states
@@ -155,7 +155,7 @@ def rsvp(user, meeting: Meeting, answer: str) -> None:
         raise InvalidInput(_("Choose going, maybe or not going."))
     if meeting.status != "scheduled" or meeting.is_past:
         raise InvalidTransition(_("This meeting is over or cancelled."))
-    db.session.execute(select(Meeting.id).where(Meeting.id == meeting.id).with_for_update())
+    lock_row(meeting)
     row = db.session.scalar(select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id))
     if row is not None and row.answer == answer:
         return

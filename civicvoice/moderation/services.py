@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from .. import activity
 from ..accounts.models import User
 from ..communities import services as communities
-from ..database import insert_ignoring, utcnow
+from ..database import insert_ignoring, lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from . import items, premoderation
@@ -165,11 +165,10 @@ def _auto_hide(case: ModerationCase, item: Item) -> None:
     _tell_committee("moderation.review_needed", case, item.community)
 
 
-def _lock(case: ModerationCase) -> None:
-    """Decisions on one case queue here (a row lock on PostgreSQL; SQLite has one writer at a time), then read the
-    case and what it is about as the one before them left it: two committee members acting at once cannot both
-    decide on what they saw. (Taking the lock flushed every pending change, so nothing unsaved is forgotten.)"""
-    db.session.execute(select(ModerationCase.id).where(ModerationCase.id == case.id).with_for_update())
+def _lock(row) -> None:
+    """Decisions on one case (or one held argument) queue here, then read it and what it is about as the one
+    before them left it: two committee members acting at once cannot both decide on what they saw."""
+    lock_row(row)
     db.session.expire_all()
 
 
@@ -331,16 +330,9 @@ def hold_reason(author, community, text: str) -> str | None:
                                      words=rules.words, author_held=held_person)
 
 
-def _lock_argument(argument) -> None:
-    """Two committee members deciding on one held argument at once: the second reads the first one's decision."""
-    model = type(argument)
-    db.session.execute(select(model.id).where(model.id == argument.id).with_for_update())
-    db.session.expire_all()
-
-
 def approve_held(actor, argument) -> None:
     """Publish an argument that waited for review; whoever it answers hears of it now."""
-    _lock_argument(argument)
+    _lock(argument)
     if argument.status != "held":
         raise InvalidTransition(_("This argument is not waiting for review."))
     community = argument.proposal.community
@@ -357,7 +349,7 @@ def approve_held(actor, argument) -> None:
 
 def reject_held(actor, argument, reason: str) -> ModerationCase:
     """Keep a held argument from the page, with the reason: it is hidden, and its author may appeal."""
-    _lock_argument(argument)
+    _lock(argument)
     if argument.status != "held":
         raise InvalidTransition(_("This argument is not waiting for review."))
     reason = _reason(reason)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import activity
 from ..communities.models import Membership
-from ..database import utcnow
+from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
 from ..extensions import db
 from ..proposals import services as proposals
@@ -307,7 +307,7 @@ def give_proxy(grantor, poll: Poll, holder) -> Proxy:
         raise InvalidInput(_("Both of you must be entitled to vote in this vote."))
     if participation_of(grantor, poll) is not None:
         raise Conflict(_("You already voted."))
-    db.session.execute(select(Poll.id).where(Poll.id == poll.id).with_for_update())
+    lock_row(poll)
     held = db.session.scalar(select(func.count()).where(Proxy.poll_id == poll.id, Proxy.holder_id == holder.id))
     if held >= MAX_PROXIES_PER_HOLDER:
         raise Conflict(_("This member already holds %(n)s proxies for this vote.", n=MAX_PROXIES_PER_HOLDER))
