@@ -664,7 +664,7 @@ def _volunteers_member(user, community) -> bool:
     return _participant(user, community)
 
 
-def _partner(user, community) -> bool:
+def is_partner(user, community) -> bool:
     """A partner organisation's coordinator the committee added to this community."""
     from .volunteers.models import Coordinator
 
@@ -677,6 +677,12 @@ def _partner(user, community) -> bool:
     return memo[key]
 
 
+def can_hand_over_opportunities(user, community) -> bool:
+    """Name any partner coordinator to run an opportunity: the committee; a partner coordinator names only
+    themselves."""
+    return is_admin(user) or is_committee(user, community)
+
+
 def _coordinates(user, opportunity) -> bool:
     """The committee (and site admins) run every opportunity of the community; a partner coordinator the ones
     they are named on."""
@@ -684,7 +690,7 @@ def _coordinates(user, opportunity) -> bool:
     if is_admin(user) or is_committee(user, community):
         return True
     return opportunity.coordinator_id is not None and opportunity.coordinator_id == getattr(
-        user, "id", None) and _partner(user, community)
+        user, "id", None) and is_partner(user, community)
 
 
 def _own_signup(user, opportunity):
@@ -722,7 +728,7 @@ def can_view_volunteer_profile(user, profile) -> bool:
     if any(is_committee(user, community) for community in communities):
         return True
     return profile.visibility == "members" and any(
-        is_member(user, community) or _partner(user, community) for community in communities)
+        is_member(user, community) or is_partner(user, community) for community in communities)
 
 
 def can_manage_skills(user) -> bool:
@@ -732,7 +738,7 @@ def can_manage_skills(user) -> bool:
 def can_coordinate_volunteers(user, community) -> bool:
     """Post opportunities, approve volunteers' proposals, read the community's feedback: the committee and the
     partner coordinators it added."""
-    return is_admin(user) or is_committee(user, community) or _partner(user, community)
+    return is_admin(user) or is_committee(user, community) or is_partner(user, community)
 
 
 def can_manage_coordinators(user, community) -> bool:

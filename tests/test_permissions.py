@@ -276,6 +276,7 @@ MATRIX = {
     # The committee and the partners it added post and run opportunities; members propose them and offer help.
     "can_coordinate_volunteers": REVIEWERS | {"partner"},
     "can_manage_coordinators": REVIEWERS,
+    "can_hand_over_opportunities": REVIEWERS,
     "can_propose_opportunity": ACTIVE_MEMBERS,
     "can_offer_help": {case: ACTIVE_MEMBERS if case in states.ACTIVE_PUBLIC else NOBODY for case in ALL_CASES},
     "can_withdraw_offer": {"active": {"member"}, "withdrawn": NOBODY},

@@ -8,10 +8,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import activity
+from .. import activity, permissions
 from ..communities import services as communities
 from ..communities.models import Centre, Community, Membership
-from ..database import utcnow
+from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..proposals import states
@@ -263,11 +263,6 @@ def remove_coordinator(actor, coordinator: Coordinator) -> None:
     db.session.flush()
 
 
-def _is_partner(user, community) -> bool:
-    return db.session.scalar(select(Coordinator.id).where(Coordinator.community_id == community.id,
-                                                          Coordinator.user_id == user.id)) is not None
-
-
 def _coordinators_of(opportunity: Opportunity) -> list:
     """Who runs it: the committee, and its partner coordinator."""
     people = [m.user for m in communities.committee(opportunity.community)]
@@ -279,6 +274,14 @@ def _community_coordinators(community) -> list:
 
 
 # Opportunities -------------------------------------------------------------------------------------
+
+def linkable_demands(community: Community, linked_to: int | None = None):
+    """The demands an opportunity may be for: the community's active ones, and the one an opportunity is linked to
+    already, whatever became of it. A select, by title."""
+    return (select(Proposal).where(Proposal.community_id == community.id,
+                                   or_(Proposal.status.in_(states.ACTIVE_PUBLIC), Proposal.id == linked_to))
+            .order_by(Proposal.title))
+
 
 def _local(moment: datetime, community) -> datetime:
     return moment.astimezone(ZoneInfo(community.timezone))
@@ -298,9 +301,8 @@ def _fields(actor, community, *, title: str, description: str = "", centre_id: i
         raise InvalidInput(_("Choose one of the community's centres."))
     proposal = None
     if proposal_id is not None:
-        proposal = db.session.get(Proposal, proposal_id)
-        if proposal is None or proposal.community_id != community.id or (
-                proposal.status not in states.ACTIVE_PUBLIC and proposal_id != linked_to):
+        proposal = db.session.scalar(linkable_demands(community, linked_to).where(Proposal.id == proposal_id))
+        if proposal is None:
             raise InvalidInput(_("Choose demands of this community that are still active."))
     if not 1 <= (capacity or 0) <= MAX_CAPACITY:
         raise InvalidInput(_("Ask for between 1 and %(n)s volunteers.", n=MAX_CAPACITY))
@@ -316,8 +318,8 @@ def _fields(actor, community, *, title: str, description: str = "", centre_id: i
         raise InvalidInput(_("Choose a category from the list."))
     if coordinator_id is not None and coordinator_id not in {c.user_id for c in coordinators(community)}:
         raise InvalidInput(_("Choose one of the community's partner coordinators."))
-    if coordinator_id is not None and coordinator_id != actor.id and _is_partner(actor, community) and not (
-            actor.is_admin or communities.is_committee_member(community, actor)):
+    if coordinator_id is not None and coordinator_id != actor.id and not permissions.can_hand_over_opportunities(
+            actor, community):
         raise InvalidInput(_("A partner coordinator runs their own opportunities: leave yourself as coordinator."))
     return {"title": title.strip(), "description": description.strip(), "centre_id": centre_id,
             "proposal_id": proposal_id, "starts_at": starts_at,
@@ -342,7 +344,7 @@ def _announce(actor, opportunity: Opportunity) -> None:
 def post(actor, community: Community, **fields) -> Opportunity:
     """An open opportunity; a partner coordinator who posts runs it. Matching volunteers are told."""
     values = _fields(actor, community, **fields)
-    if values["coordinator_id"] is None and _is_partner(actor, community):
+    if values["coordinator_id"] is None and permissions.is_partner(actor, community):
         values["coordinator_id"] = actor.id
     opportunity = Opportunity(community_id=community.id, created_by_id=actor.id, status="open", **values)
     db.session.add(opportunity)
@@ -369,7 +371,7 @@ def approve(actor, opportunity: Opportunity) -> None:
     if opportunity.starts_at is not None and opportunity.starts_at <= utcnow():
         raise InvalidTransition(_("Its date has passed: it can no longer be approved."))
     opportunity.status = "open"
-    if _is_partner(actor, opportunity.community) and opportunity.coordinator_id is None:
+    if permissions.is_partner(actor, opportunity.community) and opportunity.coordinator_id is None:
         opportunity.coordinator_id = actor.id
     db.session.flush()
     event = activity.record(actor, "opportunity.approved", opportunity, opportunity.community,
@@ -403,7 +405,7 @@ def edit(actor, opportunity: Opportunity, **fields) -> None:
     if opportunity.status not in ("open", "closed") or opportunity.has_started:
         raise InvalidTransition(_("This opportunity can no longer be changed."))
     values = _fields(actor, opportunity.community, linked_to=opportunity.proposal_id, **fields)
-    db.session.execute(select(Opportunity.id).where(Opportunity.id == opportunity.id).with_for_update())
+    lock_row(opportunity)
     db.session.refresh(opportunity, ["places_taken"])
     if values["capacity"] < opportunity.places_taken:
         raise InvalidInput(_("%(n)s volunteers already hold a place: ask for at least as many.",
@@ -857,8 +859,6 @@ def suggestions(user) -> list[matching.Match]:
 
 def suggested_volunteers(viewer, opportunity: Opportunity) -> list[matching.Match]:
     """Volunteers for an opportunity, best first; a partner coordinator sees only the profiles open to them."""
-    from .. import permissions
-
     everyone = permissions.is_admin(viewer) or permissions.is_committee(viewer, opportunity.community)
     return matching.rank_volunteers(opportunity_facts(opportunity),
                                     volunteer_candidates(opportunity, committee_only_too=everyone))

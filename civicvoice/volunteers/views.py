@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import permissions
@@ -20,7 +20,6 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post
 from ..i18n import language
-from ..proposals import states
 from ..proposals.access import visible_proposal
 from ..proposals.models import CATEGORIES, Proposal
 from ..redirects import see_other
@@ -225,11 +224,8 @@ def _opportunity_form(community, opportunity: Opportunity | None = None) -> Oppo
             data |= {"date": local.date(), "time": local.time().replace(second=0, microsecond=0)}
     form = OpportunityForm(obj=opportunity, **data)
     form.centre_id.choices = [SelectChoice("", _("None"))] + [SelectChoice(c.id, c.name) for c in community.centres]
-    # The active demands, and the one the opportunity is linked to already, whatever became of it.
-    linked = opportunity.proposal_id if opportunity is not None else None
-    demands = db.session.scalars(select(Proposal).where(
-        Proposal.community_id == community.id,
-        or_(Proposal.status.in_(states.ACTIVE_PUBLIC), Proposal.id == linked)).order_by(Proposal.title))
+    demands = db.session.scalars(services.linkable_demands(
+        community, opportunity.proposal_id if opportunity is not None else None))
     form.proposal_id.choices = [SelectChoice("", _("None"))] + [SelectChoice(p.id, p.title) for p in demands]
     form.skills.choices = [SelectChoice(s.id, skill_name(s)) for s in services.skills()]
     form.coordinator_id.choices = [SelectChoice("", _("The committee"))] + [
