@@ -48,7 +48,8 @@ def _votes(data: dict) -> dict:
 
 
 def _minutes_hidden(meeting_id) -> bool:
-    """The note came with the meeting's minutes: when the committee hid them, the note is hidden too."""
+    """The note came with the meeting's minutes: when the committee hid them, the note is hidden too. (The demand
+    page has loaded its meetings already, meetings.for_proposal: this reads them from the session.)"""
     from ..extensions import db
     from ..meetings.models import Meeting
 

@@ -482,6 +482,26 @@ def test_hidden_minutes_take_their_outcome_notes_with_them(client, login_as, w):
         assert "0944 555 123" not in page
 
 
+def test_the_demands_timeline_costs_the_same_queries_with_more_meeting_outcomes(client, login_as, w,
+                                                                               count_queries):
+    """Whether each outcome's note may show depends on its meeting's minutes: read from meetings loaded once."""
+    login_as(w.committee)
+
+    def meeting_with_an_outcome(n):
+        meeting = make_meeting(w.community, starts_in_hours=-2 - n, agenda=[w.demand], title=f"Meeting {n}")
+        client.post(f"/meetings/{meeting.id}/minutes", data=_minutes(meeting, note=f"Note {n}"))
+
+    meeting_with_an_outcome(0)
+    with count_queries() as few:
+        client.get(f"/demands/{w.demand.id}")
+    for n in range(1, 4):
+        meeting_with_an_outcome(n)
+    with count_queries() as many:
+        page = timeline_of(client, w.demand)
+    assert "Note 3" in page
+    assert len(many) == len(few)
+
+
 def test_each_agenda_demand_gets_its_own_outcome(client, login_as, w):
     second = make_proposal(w.community, status="open", title="Benches for the park")
     meeting = make_meeting(w.community, starts_in_hours=-2, agenda=[w.demand, second])
