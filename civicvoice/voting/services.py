@@ -52,10 +52,10 @@ def _snapshot(poll: Poll, verified_only: bool) -> int:
     return count
 
 
-def _announce(actor, poll: Poll) -> None:
+def _announce(actor, poll: Poll, electorate: list | None = None) -> None:
     event = activity.record(actor, "poll.opened", poll, poll.community, title=poll.title, kind=poll.kind,
                             closes_at=poll.closes_at.isoformat(), tz=poll.community.timezone)
-    activity.notify(event, electors(poll))
+    activity.notify(event, electors(poll) if electorate is None else electorate)
 
 
 def open_adoption_vote(actor, proposal: Proposal, *, closes_at: datetime, quorum_percent: int = 20,
@@ -75,9 +75,9 @@ def open_adoption_vote(actor, proposal: Proposal, *, closes_at: datetime, quorum
     except IntegrityError:
         raise Conflict(_("This demand already has a vote.")) from None
     _snapshot(poll, verified_only)
-    told = set(db.session.scalars(select(Elector.user_id).where(Elector.poll_id == poll.id)))
-    proposals.open_vote(actor, proposal, told=told, poll_id=poll.id)
-    _announce(actor, poll)
+    electorate = electors(poll)  # the vote tells them; the demand's news goes to its other co-signers
+    proposals.open_vote(actor, proposal, told={user.id for user in electorate}, poll_id=poll.id)
+    _announce(actor, poll, electorate)
     return poll
 
 
