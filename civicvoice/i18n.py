@@ -145,7 +145,7 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.filters.update(
         number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi, ltr=ltr,
-        percent=format_percent, listing=format_list,
+        percent=format_percent,
     )
     app.jinja_env.globals.update(text_direction=direction, current_language=language, sep=separator,
                                  comma=list_separator)
