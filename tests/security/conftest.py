@@ -23,7 +23,13 @@ def world(app, world_image):
 def reflected():
     """The database's tables as reflected once per session (the schema does not change while tests run)."""
     metadata = MetaData()
-    return lambda engine: metadata if metadata.tables else (metadata.reflect(bind=engine) or metadata)
+
+    def tables_of(engine) -> MetaData:
+        if not metadata.tables:
+            metadata.reflect(bind=engine)
+        return metadata
+
+    return tables_of
 
 
 @pytest.fixture
