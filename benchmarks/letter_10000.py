@@ -38,8 +38,17 @@ def build(signatories: int, language: str):
     from civicvoice.letters import services
     from civicvoice.proposals import attachments
     from civicvoice.signatures import services as signatures
-    from tests.factories import (advance_proposal, committee_member, make_centre, make_community, make_council,
-                                 make_proposal, make_signature, make_user, scan_png)
+    from tests.factories import (
+        advance_proposal,
+        committee_member,
+        make_centre,
+        make_community,
+        make_council,
+        make_proposal,
+        make_signature,
+        make_user,
+        scan_png,
+    )
 
     community = make_community("حي القيمرية", code="QYM")
     make_centre(community, name="منارة القيمرية", address="دمشق القديمة، القيمرية", phone="011-5423-678")

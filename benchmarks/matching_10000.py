@@ -45,11 +45,18 @@ def build(volunteers: int, opportunities: int, communities: int, rng: random.Ran
     from civicvoice.database import utcnow
     from civicvoice.extensions import db
     from civicvoice.proposals.models import CATEGORIES
-    from civicvoice.volunteers import services
-    from civicvoice.volunteers.models import (Opportunity, Skill, VolunteerProfile, category_bits, opportunity_skills,
-                                              profile_centres, profile_skills)
+    from civicvoice.volunteers import profiles as volunteer_profiles
+    from civicvoice.volunteers.models import (
+        Opportunity,
+        Skill,
+        VolunteerProfile,
+        category_bits,
+        opportunity_skills,
+        profile_centres,
+        profile_skills,
+    )
 
-    services.add_default_skills()
+    volunteer_profiles.add_default_skills()
     skills = list(db.session.scalars(db.select(Skill.id)))
     bits, categories = category_bits(), list(CATEGORIES)
     now = utcnow()
@@ -103,7 +110,8 @@ def main() -> int:
     from civicvoice import create_app
     from civicvoice.accounts.models import User
     from civicvoice.extensions import db
-    from civicvoice.volunteers import matching, services
+    from civicvoice.volunteers import candidates as volunteer_candidates
+    from civicvoice.volunteers import matching
     from civicvoice.volunteers.models import Opportunity, VolunteerProfile
 
     rng = random.Random(2026)
@@ -127,7 +135,7 @@ def main() -> int:
             suggest, suggest_counts = [], []
             for profile in profiles:
                 started = time.perf_counter()
-                ranked = services.suggestions(profile.user)
+                ranked = volunteer_candidates.suggestions(profile.user)
                 suggest.append(time.perf_counter() - started)
                 suggest_counts.append(len(ranked))
                 db.session.expire_all()
@@ -138,23 +146,23 @@ def main() -> int:
             find, find_counts, candidates = [], [], []
             for opportunity in chosen:
                 started = time.perf_counter()
-                facts = services.volunteer_candidates(opportunity)
-                ranked = matching.rank_volunteers(services.opportunity_facts(opportunity), facts)
+                facts = volunteer_candidates.volunteer_candidates(opportunity)
+                ranked = matching.rank_volunteers(volunteer_candidates.opportunity_facts(opportunity), facts)
                 find.append(time.perf_counter() - started)
                 find_counts.append(len(ranked))
                 candidates.append(len(facts))
-            facts = services.volunteer_candidates(chosen[0])
-            target = services.opportunity_facts(chosen[0])
+            facts = volunteer_candidates.volunteer_candidates(chosen[0])
+            target = volunteer_candidates.opportunity_facts(chosen[0])
             started = time.perf_counter()
             for _ in range(10):
                 matching.rank_volunteers(target, facts)
             pure = (time.perf_counter() - started) / 10
-            opportunity_facts = services.opportunity_candidates(profiles[0])
+            opportunity_facts = volunteer_candidates.opportunity_candidates(profiles[0])
             started = time.perf_counter()
             for _ in range(100):
-                matching.rank_opportunities(services.volunteer_facts(profiles[0]), opportunity_facts)
+                matching.rank_opportunities(volunteer_candidates.volunteer_facts(profiles[0]), opportunity_facts)
             pure_opportunities = (time.perf_counter() - started) / 100
-            assert services.suggested_volunteers(chair, chosen[0])  # the committee's view runs too
+            assert volunteer_candidates.suggested_volunteers(chair, chosen[0])  # the committee's view runs too
             dialect = db.engine.dialect.name
             db.session.rollback()
             db.engine.dispose()

@@ -1,21 +1,35 @@
 """CivicVoice: communities turn shared needs into formal, signed demands to their local councils."""
-from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
 
-FEATURES = ("accounts", "activity", "communities", "council", "proposals", "signatures", "deliberation", "meetings",
-            "voting", "letters", "moderation", "volunteers")
+from . import cli, config, database, errors, headers, htmx, i18n, permissions, rendering, sessions
+from .accounts import views as accounts_views
+from .activity import views as activity_views
+from .communities import views as communities_views
+from .council import views as council_views
+from .dashboard import views as dashboard_views
+from .deliberation import views as deliberation_views
+from .extensions import csrf, db, limiter, migrate
+from .letters import views as letters_views
+from .meetings import views as meetings_views
+from .moderation import views as moderation_views
+from .proposals import views as proposals_views
+from .signatures import views as signatures_views
+from .volunteers import views as volunteers_views
+from .voting import views as voting_views
+
+# Each package's views.init_app registers its blueprint and what the package adds to the others (signal receivers,
+# page sections, notification texts, template globals).
+PACKAGES = (communities_views, accounts_views, activity_views, council_views, proposals_views, signatures_views,
+            deliberation_views, meetings_views, voting_views, letters_views, moderation_views, dashboard_views,
+            volunteers_views)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-
-    from . import config
     config.load(app, test_config)
 
-    from . import database, errors, headers, htmx, i18n, permissions, rendering, sessions
-    from .extensions import csrf, db, limiter, migrate
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
@@ -28,28 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     permissions.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)
-
-    for feature in FEATURES:  # every table is known before migrations or queries run
-        import_module(f"{__name__}.{feature}.models")
-    import_module(f"{__name__}.mail")  # the outbox's tables
-
-    from .accounts.views import bp as accounts_bp
-    from .activity.views import bp as activity_bp
-    from .communities.views import bp as communities_bp
-    from .council.views import bp as council_bp
-    from .proposals.views import bp as proposals_bp
-    from .deliberation.views import bp as deliberation_bp
-    from .meetings.views import bp as meetings_bp
-    from .signatures.views import bp as signatures_bp
-    from .voting.views import bp as voting_bp
-    from .letters.views import bp as letters_bp
-    from .moderation.views import bp as moderation_bp
-    from .dashboard.views import bp as dashboard_bp
-    from .volunteers.views import bp as volunteers_bp
-    for blueprint in (communities_bp, accounts_bp, activity_bp, council_bp, proposals_bp, signatures_bp,
-                      deliberation_bp, meetings_bp, voting_bp, letters_bp, moderation_bp, dashboard_bp, volunteers_bp):
-        app.register_blueprint(blueprint)
-
-    from . import cli
+    for package in PACKAGES:
+        package.init_app(app)
     cli.init_app(app)
     return app

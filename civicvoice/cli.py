@@ -43,7 +43,7 @@ volunteers_cli = AppGroup("volunteers", help="Volunteer opportunities.")
 def send_reminders():
     """Remind confirmed volunteers of the opportunities starting within a day, once each (run it from cron
     every hour)."""
-    from .volunteers.services import send_reminders as remind
+    from .volunteers.signups import send_reminders as remind
 
     reminded = remind()
     db.session.commit()

@@ -1,8 +1,11 @@
-"""Declarative base with a constraint naming convention, UTC timestamps and engine pragmas."""
+"""The database: declarative base with a constraint naming convention, the `db` object, UTC timestamps, engine
+pragmas and transaction helpers."""
 from datetime import datetime, timezone
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import DateTime, MetaData, event
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -46,6 +49,9 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+db = SQLAlchemy(model_class=Base)
 
 
 class Timestamped:
@@ -98,10 +104,6 @@ def _writing_request() -> bool:
 def insert_ignoring(model, conflict_columns: list[str], values: dict):
     """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: a duplicate is an outcome, not an error (the
     statement returns the new id, or nothing when the row was there already)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from .extensions import db
-
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
@@ -112,18 +114,12 @@ def lock_row(obj) -> None:
     """Queue behind whoever else is changing this row, until the transaction ends: SELECT … FOR UPDATE on
     PostgreSQL (SQLite has one writer at a time; its write views BEGIN IMMEDIATE). Taking the lock flushes the
     session first, so nothing unsaved is lost."""
-    from sqlalchemy import select
-
-    from .extensions import db
-
     model = type(obj)
     db.session.execute(select(model.id).where(model.id == obj.id).with_for_update())
 
 
 def after_commit(callback) -> None:
     """Run `callback()` once the current transaction commits; drop it if it rolls back."""
-    from .extensions import db
-
     db.session.info.setdefault("after_commit", []).append(callback)
 
 
@@ -142,8 +138,6 @@ def _drop_after_rollback(session, previous_transaction) -> None:
 
 
 def init_app(app) -> None:
-    from .extensions import db
-
     factory = db.session.session_factory
     if not event.contains(factory, "after_commit", _run_after_commit):
         event.listen(factory, "after_commit", _run_after_commit)

@@ -1,13 +1,38 @@
 """Demo data built through the services, so it obeys every rule real data does. Idempotent."""
+import io
 from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from flask import current_app
+from PIL import Image
+from sqlalchemy import event, inspect, select
 
 from .accounts import services as accounts
+from .activity.models import Event
+from .communities import rules as community_rules
 from .communities import services as communities
+from .communities.models import Council
+from .council import responses
 from .council import services as councils
-from .council.models import Council
+from .database import utcnow
+from .deliberation import amendments
+from .deliberation import services as deliberation
+from .deliberation.models import Argument
 from .extensions import db
+from .letters import deadlines
+from .letters import services as letters
+from .meetings import services as meetings
+from .moderation import items
+from .moderation import services as moderation
+from .pdf import PdfUnavailable
+from .proposals import attachments
+from .proposals import services as proposals
+from .proposals.models import Proposal
+from .signatures import services as signatures
+from .volunteers import hours, offers, opportunities, profiles, signups
+from .volunteers.models import Opportunity
+from .voting import services as voting
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -187,12 +212,6 @@ def _moderation(people) -> int:
     """On the school-roof demand, Samir posts an advertisement (Layla reported it: it waits in al-midan's queue)
     and an argument naming a neighbour with her phone (Salma hid it: the public log says why, and Samir may
     appeal); al-midan holds arguments with links for review; Layla asks for an identity check at the centre."""
-    from .deliberation import services as deliberation
-    from .deliberation.models import Argument
-    from .moderation import items
-    from .moderation import services as moderation
-    from .proposals.models import Proposal
-
     samir, salma, layla = (people[f"{name}@civicvoice.example"] for name in ("samir", "salma", "layla"))
     proposal = db.session.scalar(select(Proposal).where(Proposal.title == DEMANDS[0][2]))
     if proposal is None or proposal.status != "open" or db.session.scalar(
@@ -206,7 +225,7 @@ def _moderation(people) -> int:
     community = proposal.community
     moderation.update_rules(salma, community, report_threshold=3, hold_account_days=0, hold_links=True,
                             hold_words="")
-    if communities.open_verification_request(layla, community) is None and layla.verified_in_person_at is None:
+    if community_rules.open_verification_request(layla, community) is None and layla.verified_in_person_at is None:
         communities.request_verification(layla, community, "أستطيع الحضور يوم الأحد صباحاً.")
     return 1
 
@@ -216,13 +235,6 @@ def _days_ago(days: int):
     """The services called inside act `days` days ago: every time set on a row they add or change (a creation, a
     vote's closing time, a letter's sending) is moved back by that much, and so are such times in the data of the
     events they record. No clock is patched: the rules run as they do today, on the present."""
-    from datetime import datetime, timedelta
-
-    from sqlalchemy import event, inspect
-
-    from .activity.models import Event
-    from .database import utcnow
-
     session = db.session()
     session.flush()
     touched = {}
@@ -250,8 +262,6 @@ def _days_ago(days: int):
 
 def _moved_back(value, start, shift):
     """An ISO time in an event's data, moved back like the rows; anything else as it is."""
-    from datetime import datetime
-
     if not isinstance(value, str) or "T" not in value:
         return value
     try:
@@ -269,11 +279,6 @@ def _council_letters(people, council) -> int:
     Approving a letter renders its PDF: without WeasyPrint (or Pango) these are left out, the rest of the demo
     loads, and a later `flask demo load` on a machine that has them adds them.
     """
-    from flask import current_app
-
-    from .letters.pdf import PdfUnavailable
-    from .proposals.models import Proposal
-
     community = communities.by_slug(COUNCIL_COMMUNITY)
     created = 0
     for spec in COUNCIL_LETTERS:
@@ -292,19 +297,6 @@ def _council_letters(people, council) -> int:
 
 def _council_letter(people, council, community, spec) -> None:
     """One demand of Ain al-Fijeh from its draft to the council's last step in `spec`, each step on its day."""
-    import io
-    from datetime import timedelta
-
-    from PIL import Image
-
-    from .council import deadlines, responses
-    from .database import utcnow
-    from .letters import services as letters
-    from .proposals import attachments
-    from .proposals import services as proposals
-    from .signatures import services as signatures
-    from .voting import services as voting
-
     days = spec["days"]
     chair, drafter = people["youssef@civicvoice.example"], people["omar@civicvoice.example"]
     staff = people[RESPONDER]
@@ -366,8 +358,6 @@ def _council_letter(people, council, community, spec) -> None:
 
 
 def _set_due_in_events(proposal, due) -> None:
-    from .activity.models import Event
-
     for item in db.session.scalars(select(Event).where(Event.subject_type == "proposals",
                                                        Event.subject_id == proposal.id,
                                                        Event.verb == "proposal.send_letter")):
@@ -376,13 +366,6 @@ def _set_due_in_events(proposal, due) -> None:
 
 def _vote(people) -> int:
     """An adoption vote open on the street-lighting demand of Ain al-Fijeh, whose small goal is reached."""
-    from datetime import timedelta
-
-    from .database import utcnow
-    from .proposals import services as proposals
-    from .proposals.models import Proposal
-    from .voting import services as voting
-
     proposal = db.session.scalar(select(Proposal).where(Proposal.title == DEMANDS[2][2]))
     if proposal is None or proposal.status != "open":
         return 0
@@ -395,15 +378,6 @@ def _vote(people) -> int:
 
 def _deliberation(people) -> int:
     """Arguments, an amendment and a meeting on the school-roof demand, so the discussion pages have content."""
-    from datetime import datetime, time, timedelta, timezone
-    from zoneinfo import ZoneInfo
-
-    from .deliberation import amendments
-    from .deliberation import services as deliberation
-    from .deliberation.models import Argument
-    from .meetings import services as meetings
-    from .proposals.models import Proposal
-
     proposal = db.session.scalar(select(Proposal).where(Proposal.title == DEMANDS[0][2]))
     if proposal is None or proposal.status != "open" or db.session.scalar(
             select(Argument.id).where(Argument.proposal_id == proposal.id).limit(1)):
@@ -428,9 +402,6 @@ def _deliberation(people) -> int:
 
 
 def _demand(people, council, slug, author_email, title, summary, category, status, coauthor_email) -> int:
-    from .proposals import services as proposals
-    from .proposals.models import Proposal
-
     community = communities.by_slug(slug)
     if db.session.scalar(select(Proposal.id).where(Proposal.community_id == community.id, Proposal.title == title)):
         return 0
@@ -446,7 +417,6 @@ def _demand(people, council, slug, author_email, title, summary, category, statu
     if status == "open":
         committee = communities.committee(community)[0].user
         proposals.publish(committee, proposal)
-        from .signatures import services as signatures
 
         for person in people.values():
             if communities.is_active_member(community, person):
@@ -460,9 +430,6 @@ def _letter(people, council) -> int:
     Approving renders the PDF (WeasyPrint); the demo stops before, so it loads on a machine without Pango, and
     Omar, the other committee member, can try the four-eyes approval.
     """
-    from .letters import services as letters
-    from .proposals.models import Proposal
-
     community = communities.by_slug(ADOPTED["community"])
     proposal = db.session.scalar(select(Proposal).where(Proposal.community_id == community.id,
                                                         Proposal.title == ADOPTED["title"]))
@@ -481,17 +448,6 @@ def _letter(people, council) -> int:
 def _adopted(people, council, community):
     """Drafted by Layla (verified in person), published by the committee, signed online and on paper, adopted by a
     vote closed early."""
-    import io
-    from datetime import date, timedelta
-
-    from PIL import Image
-
-    from .database import utcnow
-    from .proposals import attachments
-    from .proposals import services as proposals
-    from .signatures import services as signatures
-    from .voting import services as voting
-
     author, chair = people[ADOPTED["author"]], communities.committee(community)[0].user
     if author.verified_in_person_at is None:  # Salma met Layla at the centre: one signer verified in person
         communities.verify_in_person(chair, community, author)
@@ -527,24 +483,17 @@ ROOF_DAY = "يوم عمل تطوعي لترميم سقف مدرسة البنات
 
 def _volunteers(people, community_specs) -> int:
     """Volunteer demo data through the services; added once (the clean-up's title is the marker)."""
-    from datetime import datetime, time, timedelta, timezone
-    from zoneinfo import ZoneInfo
-
-    from .proposals.models import Proposal
-    from .volunteers import services as volunteers
-    from .volunteers.models import Opportunity
-
     community = communities.by_slug(community_specs[0]["slug"])
     if db.session.scalar(select(Opportunity.id).where(Opportunity.title == CLEANUP)):
         return 0
     salma, omar, layla = (people[f"{name}@civicvoice.example"] for name in ("salma", "omar", "layla"))
     email, name, organisation = PARTNER
     partner = accounts.find_by_email(email) or accounts.create_user(email, name, DEMO_PASSWORD, locale="ar")
-    volunteers.add_default_skills()
-    volunteers.add_coordinator(salma, community, partner, organisation)
+    profiles.add_default_skills()
+    opportunities.add_coordinator(salma, community, partner, organisation)
     centre = community.centres[0]
-    skills = {skill.key: skill.id for skill in volunteers.skills()}
-    volunteers.save_profile(layla, skill_ids=[skills["building"], skills["teaching"]], tags=["دهان"],
+    skills = {skill.key: skill.id for skill in profiles.skills()}
+    profiles.save_profile(layla, skill_ids=[skills["building"], skills["teaching"]], tags=["دهان"],
                             interests=["facility_repair", "education"], days=0b0110000, times=0b001,
                             centre_ids=[centre.id], visibility="members",
                             about="I teach maths and have helped repair houses in the neighbourhood.")
@@ -556,17 +505,17 @@ def _volunteers(people, community_specs) -> int:
         return datetime.combine(day, time(hour, 0), tzinfo=zone).astimezone(timezone.utc)
 
     with _days_ago(8):  # posted last week for the next day: it took place a week ago
-        cleanup = volunteers.post(salma, community, title=CLEANUP, centre_id=centre.id, starts_at=on(1, 9),
+        cleanup = opportunities.post(salma, community, title=CLEANUP, centre_id=centre.id, starts_at=on(1, 9),
                                   duration_minutes=180, capacity=6, skill_ids=[skills["events"]],
                                   description="نجهز الساحة والصفوف قبل بدء الدروس المسائية.")
         for person in (layla, omar):
-            volunteers.confirm(salma, volunteers.sign_up(person, cleanup))
-    volunteers.record_hours(salma, cleanup, {signup.id: 3 for signup in volunteers.confirmed(cleanup)})
+            signups.confirm(salma, signups.sign_up(person, cleanup))
+    hours.record_hours(salma, cleanup, {signup.id: 3 for signup in signups.confirmed(cleanup)})
     if roof is not None and roof.status in ("open", "voting", "adopted"):
-        volunteers.offer_help(omar, roof, kind="time", hours=8, detail="يومان من العمل في عطلة نهاية الأسبوع")
-        volunteers.offer_help(salma, roof, kind="resource", detail="سلم كبير وأدوات دهان")
+        offers.offer_help(omar, roof, kind="time", hours=8, detail="يومان من العمل في عطلة نهاية الأسبوع")
+        offers.offer_help(salma, roof, kind="resource", detail="سلم كبير وأدوات دهان")
         day = next(d for d in range(3, 10) if on(d, 9).astimezone(zone).weekday() == 4)  # the coming Friday
-        volunteers.post(partner, community, title=ROOF_DAY, centre_id=centre.id, proposal_id=roof.id,
+        opportunities.post(partner, community, title=ROOF_DAY, centre_id=centre.id, proposal_id=roof.id,
                         starts_at=on(day, 9), duration_minutes=360, capacity=8,
                         skill_ids=[skills["building"], skills["plumbing"]],
                         description="نصلح العزل فوق الصفوف الثلاثة. أحضروا قفازات؛ الأدوات مؤمنة.")

@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .htmx import is_htmx
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,6 @@ EXPLANATIONS = {
 
 
 def render_error(status: int, message=None):
-    from .htmx import is_htmx
-
     template = "errors/_error.html" if is_htmx() else "errors/error.html"
     body = render_template(
         template,

@@ -1,6 +1,8 @@
 """htmx helpers: detect an htmx request, render page or fragment from one URL."""
 from flask import render_template, request
 
+from .redirects import see_other
+
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
@@ -26,8 +28,6 @@ def after_post(fragment: str, target: str, **context):
     The htmx answer carries the flashed messages too, swapped out of band into the page's #flash, so a
     message is read where the action happened instead of surfacing on some later page.
     """
-    from .redirects import see_other
-
     if not is_htmx():
         return see_other(target)
     messages = render_template("_flash.html")

@@ -12,6 +12,8 @@ from flask_babel import force_locale, get_locale  # noqa: F401  (force_locale re
 from flask_login import current_user
 from markupsafe import Markup
 
+from .extensions import babel
+
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 TO_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -140,8 +142,6 @@ def ltr_text(value) -> str:
 
 
 def init_app(app) -> None:
-    from .extensions import babel
-
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.filters.update(
         number=format_number, date=format_date, datetime=format_datetime, time=format_time, bdi=bdi, ltr=ltr,

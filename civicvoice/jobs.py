@@ -2,20 +2,18 @@
 import logging
 
 from flask import current_app
+from redis import Redis
+from rq import Queue, SimpleWorker
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "civicvoice"
 
 
 def _redis():
-    from redis import Redis
-
     return Redis.from_url(current_app.config["REDIS_URL"])
 
 
 def queue():
-    from rq import Queue
-
     return Queue(QUEUE_NAME, connection=_redis())
 
 
@@ -36,8 +34,6 @@ def run_later(func, *args, **kwargs) -> None:
 
 def work(burst: bool = False) -> None:
     """Process queued jobs in this process (inside the current app context)."""
-    from rq import SimpleWorker
-
     class BurstWorker(SimpleWorker):
         # A burst worker stops once the queue is empty: it has no use for RQ's command channel, whose listening
         # thread takes up to a minute to stop (it polls every 60 s).

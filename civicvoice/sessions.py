@@ -1,29 +1,15 @@
-"""Sign-in sessions: Flask-Login wiring, revocable remember-me, and cookies Secure over HTTPS."""
+"""Sign-in sessions: Flask-Login wiring and cookies Secure over HTTPS (accounts loads the signed-in person)."""
 from flask import current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import db, login_manager
+from .extensions import login_manager
 
 
 class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
-
-
-@login_manager.user_loader
-def load_user(identifier: str):
-    """The id carries the account's session version: a password change or deletion signs out everywhere."""
-    from .accounts.models import User
-
-    user_id, _sep, version = identifier.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
-        return None
-    return user
 
 
 def _secure_remember_cookie(response):

@@ -460,10 +460,10 @@ def make_hidden(target, actor=None, reason="إساءة"):
 
 def skill_ids(*keys) -> list[int]:
     """The ids of skills of the list the migration seeds (plumbing, first_aid, building...)."""
-    from civicvoice.volunteers import services as volunteers
+    from civicvoice.volunteers import profiles
 
-    volunteers.add_default_skills()  # the migration seeds them; every test's clean-up empties the table
-    ids = {skill.key: skill.id for skill in volunteers.skills(active_only=False)}
+    profiles.add_default_skills()  # the migration seeds them; every test's clean-up empties the table
+    ids = {skill.key: skill.id for skill in profiles.skills(active_only=False)}
     return [ids[key] for key in keys]
 
 
@@ -472,13 +472,13 @@ def make_profile(user=None, community=None, *, skills=(), interests=(), days=(),
     """A volunteer profile for `user` (a new member of `community`, or of a new community, by default), saved
     through the service; `skills` are keys of the seeded list, `days` Python weekdays (Friday is 4), `times`
     0 morning / 1 afternoon / 2 evening, `centres` Centre objects of the person's communities."""
-    from civicvoice.volunteers import services as volunteers
+    from civicvoice.volunteers import profiles
 
     community = community or make_community()
     if user is None or not _is_member(user, community):
         user = make_member(community, user)
-    profile = volunteers.save_profile(user, skill_ids=skill_ids(*skills), tags=list(tags), interests=list(interests),
-                                      days=volunteers.mask(days), times=volunteers.mask(times),
+    profile = profiles.save_profile(user, skill_ids=skill_ids(*skills), tags=list(tags), interests=list(interests),
+                                      days=profiles.mask(days), times=profiles.mask(times),
                                       centre_ids=[centre.id for centre in centres], about=about,
                                       visibility=visibility)
     db.session.commit()
@@ -487,10 +487,10 @@ def make_profile(user=None, community=None, *, skills=(), interests=(), days=(),
 
 def make_partner(community, user=None, organisation="الهلال الأحمر"):
     """A partner organisation's coordinator the committee of `community` added (not a member of it)."""
-    from civicvoice.volunteers import services as volunteers
+    from civicvoice.volunteers import opportunities
 
     user = user or make_user()
-    volunteers.add_coordinator(committee_member(community), community, user, organisation)
+    opportunities.add_coordinator(committee_member(community), community, user, organisation)
     db.session.commit()
     return user
 
@@ -504,7 +504,7 @@ def make_opportunity(community=None, *, actor=None, title="إصلاح مضخة �
     status="proposed" has a member propose it instead."""
     from datetime import timedelta
 
-    from civicvoice.volunteers import services as volunteers
+    from civicvoice.volunteers import opportunities, profiles
 
     community = community or make_community()
     if centre is None:
@@ -512,13 +512,13 @@ def make_opportunity(community=None, *, actor=None, title="إصلاح مضخة �
     fields = {"title": title, "description": description, "centre_id": centre.id if centre else None,
               "proposal_id": proposal.id if proposal is not None else None,
               "starts_at": None if starts_in_hours is None else utcnow() + timedelta(hours=max(starts_in_hours, 1)),
-              "duration_minutes": duration_minutes, "days": volunteers.mask(days), "times": volunteers.mask(times),
+              "duration_minutes": duration_minutes, "days": profiles.mask(days), "times": profiles.mask(times),
               "category": category, "capacity": capacity, "skill_ids": skill_ids(*skills),
               "coordinator_id": coordinator.id if coordinator is not None else None}
     if status == "proposed":
-        opportunity = volunteers.propose(actor or make_member(community), community, **fields)
+        opportunity = opportunities.propose(actor or make_member(community), community, **fields)
     else:
-        opportunity = volunteers.post(actor or committee_member(community), community, **fields)
+        opportunity = opportunities.post(actor or committee_member(community), community, **fields)
     if starts_in_hours is not None and starts_in_hours < 1:
         opportunity.starts_at = utcnow() + timedelta(hours=starts_in_hours)
     db.session.commit()
@@ -529,27 +529,28 @@ def make_signup(opportunity, user=None, *, status="pending", hours=None, message
     """`user` (a new member of the opportunity's community by default) signed up through the services, then
     moved to `status` (pending, confirmed, declined, withdrawn, or invited instead of signed up); `hours`
     recorded by a coordinator (which needs a confirmed sign-up and an opportunity that started)."""
-    from civicvoice.volunteers import services as volunteers
+    from civicvoice.volunteers import hours as volunteer_hours
+    from civicvoice.volunteers import signups
 
     community = opportunity.community
     user = user if user is not None and _is_member(user, community) else make_member(community, user)
     chair = committee_member(community)
     if status == "invited":
-        signup = volunteers.invite(chair, opportunity, user)
+        signup = signups.invite(chair, opportunity, user)
     else:
         started = opportunity.starts_at
         if opportunity.has_started:  # sign up as it was before it started
             from datetime import timedelta
 
             opportunity.starts_at = utcnow() + timedelta(hours=1)
-        signup = volunteers.sign_up(user, opportunity, message)
+        signup = signups.sign_up(user, opportunity, message)
         if status in ("confirmed", "declined"):
-            (volunteers.confirm if status == "confirmed" else volunteers.decline)(chair, signup)
+            (signups.confirm if status == "confirmed" else signups.decline)(chair, signup)
         elif status == "withdrawn":
-            volunteers.withdraw(user, opportunity)
+            signups.withdraw(user, opportunity)
         opportunity.starts_at = started
     db.session.flush()
     if hours is not None:
-        volunteers.record_hours(chair, opportunity, {signup.id: hours})
+        volunteer_hours.record_hours(chair, opportunity, {signup.id: hours})
     db.session.commit()
     return signup

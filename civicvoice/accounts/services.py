@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from .. import activity, mail
+from ..activity.models import Notification
 from ..database import utcnow
 from ..errors import InvalidInput
 from ..extensions import db
-from . import passwords, tokens
+from . import passwords, signals, tokens
 from .models import AccountToken, User
 
 
@@ -83,6 +84,18 @@ def verify_email(signed: str) -> User:
     return user
 
 
+def load_session_user(identifier: str) -> User | None:
+    """The signed-in person of a session (Flask-Login's user loader). The id carries the account's session
+    version: a password change or deletion signs out everywhere."""
+    user_id, _sep, version = identifier.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active account with this email and password, or None (same cost either way)."""
     user = find_by_email(email) if "@" in email else None
@@ -155,22 +168,12 @@ def set_locale(user: User, locale: str) -> None:
 
 def delete_account(user: User, password: str) -> None:
     """Erase personal data; events and contributions stay, shown as "former member"."""
-    from ..activity.models import Notification
-    from ..communities.models import Membership
-    from ..council.models import CouncilStaff
-
     if not passwords.check_password(user.password_hash, password):
         raise InvalidInput(_("Your password is not correct."))
     activity.record(user, "account.deleted", user)
-    db.session.execute(delete(Membership).where(Membership.user_id == user.id))
-    db.session.execute(delete(CouncilStaff).where(CouncilStaff.user_id == user.id))
+    signals.account_deleted.send(user)
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.recipient_id == user.id))
-    from ..meetings.services import forget_answers
-    from ..volunteers.services import forget_volunteering
-
-    forget_answers(user)
-    forget_volunteering(user)
     user.email = user.email_key = user.phone = user.password_hash = None
     user.display_name = ""
     user.show_name_publicly = False

@@ -1,18 +1,29 @@
-from flask import Blueprint, current_app, flash, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import permissions
+from .. import permissions, sections
+from ..activity import services as notifications
+from ..activity.kinds import KINDS
+from ..activity.recipients import read_unsubscribe_token
 from ..database import write_transaction
 from ..errors import InvalidInput
-from ..i18n import language
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter, login_manager
 from ..forms import ActionForm
+from ..i18n import force_locale, language
 from ..redirects import safe_next, see_other
-from ..signatures import services as signatures
-from . import services
-from .forms import (ChangePasswordForm, DeleteAccountForm, LanguageForm, LoginForm, ProfileForm, RegisterForm,
-                    ResetForm, ResetRequestForm)
+from . import rules, services, signals
+from .forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    LanguageForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+)
+from .models import User
 
 bp = Blueprint("accounts", __name__)
 
@@ -61,15 +72,15 @@ def verify_email_confirm(token):
     # (CSRFProtect checks the token of every POST before any view runs.)
     try:
         user = services.verify_email(token)
-        signed = signatures.confirm_pending(user)  # signatures given before confirming count from now on
+        told = signals.announce_email_verified(user)  # e.g. signatures given before confirming count from now on
     except InvalidInput as error:
         db.session.rollback()
         flash(str(error.message), "error")
         return see_other(url_for("accounts.login"))
     db.session.commit()
     flash(_("Thank you: your email address is verified."), "success")
-    if signed:
-        flash(_("Your signature now counts."), "success")
+    for message in told:
+        flash(message, "success")
     return see_other(url_for("communities.index") if current_user.is_authenticated else url_for("accounts.login"))
 
 
@@ -146,11 +157,9 @@ def reset(token):
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile():
-    from ..communities.services import memberships_of
-
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        permissions.require(permissions.can_edit_profile(current_user, current_user))
+        permissions.require(rules.can_edit_profile(current_user, current_user))
         services.update_profile(current_user, display_name=form.display_name.data, phone=form.phone.data,
                                 locale=form.locale.data, digits=form.digits.data,
                                 show_name_publicly=form.show_name_publicly.data)
@@ -159,7 +168,7 @@ def profile():
         flash(_("Your profile was saved."), "success")
         return see_other(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, password_form=ChangePasswordForm(),
-                           memberships=memberships_of(current_user), action_form=ActionForm())
+                           sections=sections.render("account.profile", user=current_user), action_form=ActionForm())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -183,7 +192,7 @@ def change_password():
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
-    permissions.require(permissions.can_delete_account(current_user, current_user))
+    permissions.require(rules.can_delete_account(current_user, current_user))
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
@@ -200,6 +209,39 @@ def delete_account():
     return render_template("accounts/delete.html", form=form)
 
 
+# Mail: every notification mail's link stops that kind of mail, without signing in ----------------------------
+
+def _unsubscribing(token: str) -> tuple[User, str]:
+    found = read_unsubscribe_token(token)
+    user = db.session.get(User, found[0]) if found else None
+    if user is None or not user.is_active:
+        abort(404)
+    return user, found[1]
+
+
+def _unsubscribe_page(user, token: str, kind: str, done: bool):
+    # In the language of the mail the link came from, whoever's browser opens it.
+    with force_locale(user.locale):
+        return render_template("accounts/unsubscribe.html", token=token, kind=kind, spec=KINDS.get(kind),
+                               done=done, form=ActionForm())
+
+
+@bp.route("/unsubscribe/<token>")
+def unsubscribe(token):
+    """The link of every notification email: no sign-in needed, the signed token names the person and kind."""
+    user, kind = _unsubscribing(token)
+    return _unsubscribe_page(user, token, kind, done=False)
+
+
+@bp.post("/unsubscribe/<token>")
+@csrf.exempt  # RFC 8058: mail programs post here themselves; the token, not a session, is what authorises it
+def unsubscribe_confirm(token):
+    user, kind = _unsubscribing(token)
+    notifications.unsubscribe(user, kind)
+    db.session.commit()
+    return _unsubscribe_page(user, token, kind, done=True)
+
+
 @bp.post("/language")
 def set_language():
     form = LanguageForm()
@@ -210,3 +252,8 @@ def set_language():
             services.set_locale(current_user, form.locale.data)
             db.session.commit()
     return see_other(safe_next(form.next.data))
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    login_manager.user_loader(services.load_session_user)

@@ -21,7 +21,7 @@ from ..extensions import db
 from .kinds import KINDS
 from .messages import describe, link
 from .models import Notification
-from .services import can_be_mailed, unsubscribe_token
+from .recipients import can_be_mailed, unsubscribe_token
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -49,7 +49,7 @@ def _render(recipient, subject_template: str, name: str, unsubscribe_kind: str, 
     """(subject, text, html, headers) of one mail to `recipient`, in their language and digits; its unsubscribe
     link stops `unsubscribe_kind`."""
     with mail.rendering(recipient.locale, native_digits=recipient.digits != "latn"):
-        unsubscribe_url = url_for("activity.unsubscribe", token=unsubscribe_token(recipient, unsubscribe_kind),
+        unsubscribe_url = url_for("accounts.unsubscribe", token=unsubscribe_token(recipient, unsubscribe_kind),
                                   _external=True)
         context |= {"recipient": recipient, "unsubscribe_url": unsubscribe_url, "plain": plain,
                     "describe": describe, "absolute": lambda event: _absolute(link(event)),
@@ -136,7 +136,7 @@ def _digest(notes: list[Notification]):
     recipient = notes[0].recipient
     grouped = groups(notes)
     with mail.rendering(recipient.locale, native_digits=recipient.digits != "latn"):
-        kind_links = {kind: url_for("activity.unsubscribe", token=unsubscribe_token(recipient, kind), _external=True)
+        kind_links = {kind: url_for("accounts.unsubscribe", token=unsubscribe_token(recipient, kind), _external=True)
                       for kind, _spec, _notes in grouped}
         count = ngettext("%(num)s new notification", "%(num)s new notifications", len(notes))
     subject, text, body, headers = _render(recipient, "email/digest_subject.txt", "digest", "digest",

@@ -4,6 +4,7 @@ Every event maps to one kind by its verb (exact verbs first, then prefixes). Dec
 directly come by email at once by default; the rest waits for the daily digest. In-app notifications are always
 kept, whatever the channel.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,21 @@ CHANNELS = {
     "now": _l("Email at once"),
     "digest": _l("Daily digest email"),
 }
+
+
+# Who sees a kind that is not for everyone: the package that knows the audience registers how to recognise it
+# (communities: "committee", council staff: "council").
+AUDIENCES: dict[str, Callable[[object], bool]] = {}
+
+
+def audience(name: str, recognise: Callable[[object], bool]) -> None:
+    AUDIENCES[name] = recognise
+
+
+def shown_to(user) -> list[str]:
+    """The kinds `user` may choose about, in the order of KINDS."""
+    return [kind for kind, spec in KINDS.items()
+            if spec.audience == "everyone" or AUDIENCES.get(spec.audience, lambda _user: False)(user)]
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,17 @@
 """Record what happened, and tell the people it concerns (in the app, and by email as each of them chose)."""
+import logging
 from collections.abc import Iterable
 
-from itsdangerous import BadSignature, URLSafeSerializer
-from flask import current_app
 from sqlalchemy import func, insert, select, update
 
 from .. import jobs
 from ..database import after_commit, utcnow
+from ..errors import InvalidInput
 from ..extensions import db
+from .emails import send_now
 from .kinds import KINDS, kind_of
 from .models import Event, Notification, NotificationPreference
+from .recipients import can_be_mailed
 
 CHUNK = 500  # ids per IN (...) list: far below SQLite's limit on bound parameters
 
@@ -53,8 +55,6 @@ def notify(event: Event, recipients: Iterable, kind: str | None = None) -> int:
             for uid in sorted(people)]
     db.session.execute(insert(Notification), rows)
     if any(row["email"] == "now" for row in rows):
-        from .emails import send_now
-
         event_id = event.id
         after_commit(lambda: _start(send_now, event_id))
     return len(rows)
@@ -62,8 +62,6 @@ def notify(event: Event, recipients: Iterable, kind: str | None = None) -> int:
 
 def _start(job, *args) -> None:
     """Start a mail job after the commit; if it cannot even start, the sweep (`flask mail deliver`) will."""
-    import logging
-
     try:
         jobs.run_later(job, *args)
     except Exception:  # noqa: BLE001 - the notifications wait, unmailed, for the sweep
@@ -73,11 +71,6 @@ def _start(job, *args) -> None:
 def _chunks(ids: list[int]):
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
-
-
-def can_be_mailed(user) -> bool:
-    """Only confirmed addresses of live accounts get mail: never a mistyped stranger's mailbox."""
-    return bool(user.email) and user.email_verified_at is not None and user.deleted_at is None
 
 
 # Preferences -----------------------------------------------------------------------------------
@@ -103,8 +96,6 @@ def preferences(user) -> dict[str, str]:
 def set_preference(user, kind: str, channel: str) -> bool:
     """Choose how `user` hears about `kind`; True when it changed. Switching a kind to "in the app only" also
     cancels the mail of its notifications not sent yet (a digest waiting for the morning)."""
-    from ..errors import InvalidInput
-
     if kind not in KINDS or channel not in ("app", "now", "digest"):
         raise InvalidInput()
     current = db.session.scalar(select(NotificationPreference).where(NotificationPreference.user_id == user.id,
@@ -127,25 +118,6 @@ def set_preference(user, kind: str, channel: str) -> bool:
 
 def set_preferences(user, choices: dict[str, str]) -> int:
     return sum(set_preference(user, kind, channel) for kind, channel in choices.items())
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="notifications.unsubscribe")
-
-
-def unsubscribe_token(user, kind: str) -> str:
-    """The secret of an email's unsubscribe link: one person, one kind (or "digest": every kind in the digest)."""
-    return _serializer().dumps([user.id, kind])
-
-
-def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
-    try:
-        user_id, kind = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(user_id, int) or (kind not in KINDS and kind != "digest"):
-        return None
-    return user_id, kind
 
 
 def unsubscribe(user, kind: str) -> list[str]:

@@ -3,16 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions
-from ..accounts.models import User
-from ..extensions import csrf, db
+from ..extensions import db
 from ..forms import ActionForm
-from ..i18n import force_locale
 from ..redirects import see_other
-from . import services
+from . import rules, services
 from .forms import NotificationFilterForm, preferences_form
-from .kinds import KINDS
+from .kinds import KINDS, shown_to
 from .messages import describe, link
 from .models import Notification
+from .recipients import can_be_mailed
 
 bp = Blueprint("activity", __name__)
 
@@ -20,7 +19,7 @@ bp = Blueprint("activity", __name__)
 @bp.route("/notifications")
 @login_required
 def notifications():
-    permissions.require(permissions.can_view_notifications(current_user))
+    permissions.require(rules.can_view_notifications(current_user))
     form = NotificationFilterForm(request.args)
     if set(request.args) - {"show", "page", "per_page"} or not form.validate():
         abort(400)
@@ -52,20 +51,11 @@ def mark_read():
     return see_other(url_for("activity.notifications"))
 
 
-def _kinds_for(user) -> list[str]:
-    shown = {"everyone"}
-    if permissions.is_committee_anywhere(user):
-        shown.add("committee")
-    if permissions.council_of(user) is not None:
-        shown.add("council")
-    return [kind for kind, spec in KINDS.items() if spec.audience in shown]
-
-
 @bp.route("/notifications/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    permissions.require(permissions.can_choose_notifications(current_user))
-    kinds = _kinds_for(current_user)
+    permissions.require(rules.can_choose_notifications(current_user))
+    kinds = shown_to(current_user)
     current = services.preferences(current_user)
     form = preferences_form(kinds, {kind: current[kind] for kind in kinds},
                             formdata=request.form if request.method == "POST" else None)
@@ -75,38 +65,7 @@ def settings():
         flash(_("Saved: you will hear from us as you chose."), "success")
         return see_other(url_for(".settings"))
     return render_template("activity/settings.html", form=form, kinds=KINDS,
-                           mailable=services.can_be_mailed(current_user))
-
-
-def _unsubscribing(token: str) -> tuple[User, str]:
-    found = services.read_unsubscribe_token(token)
-    user = db.session.get(User, found[0]) if found else None
-    if user is None or not user.is_active:
-        abort(404)
-    return user, found[1]
-
-
-def _unsubscribe_page(user, token: str, kind: str, done: bool):
-    # In the language of the mail the link came from, whoever's browser opens it.
-    with force_locale(user.locale):
-        return render_template("activity/unsubscribe.html", token=token, kind=kind, spec=KINDS.get(kind),
-                               done=done, form=ActionForm())
-
-
-@bp.route("/unsubscribe/<token>")
-def unsubscribe(token):
-    """The link of every notification email: no sign-in needed, the signed token names the person and kind."""
-    user, kind = _unsubscribing(token)
-    return _unsubscribe_page(user, token, kind, done=False)
-
-
-@bp.post("/unsubscribe/<token>")
-@csrf.exempt  # RFC 8058: mail programs post here themselves; the token, not a session, is what authorises it
-def unsubscribe_confirm(token):
-    user, kind = _unsubscribing(token)
-    services.unsubscribe(user, kind)
-    db.session.commit()
-    return _unsubscribe_page(user, token, kind, done=True)
+                           mailable=can_be_mailed(current_user))
 
 
 @bp.app_context_processor
@@ -115,3 +74,7 @@ def _unread():
         return services.unread_count(current_user) if current_user.is_authenticated else 0
 
     return {"unread_notifications": unread_notifications}
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

@@ -1,9 +1,25 @@
+"""Communities, their centres and members; the councils they address and the councils' staff; blocks (who may
+no longer post, sign or vote in a community, for now)."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    or_,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import Timestamped
+from ..database import Timestamped, utcnow
 from ..extensions import db
 
 community_councils = Table(
@@ -101,3 +117,84 @@ class VerificationRequest(Timestamped, db.Model):
         Index("uq_verification_requests_open", "community_id", "user_id", unique=True,
               sqlite_where=text("resolved_at IS NULL"), postgresql_where=text("resolved_at IS NULL")),
     )
+
+
+STAFF_ROLES = ("viewer", "responder")
+
+
+class Council(Timestamped, db.Model):
+    __tablename__ = "councils"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    jurisdiction: Mapped[str] = mapped_column(String(160), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    postal_address: Mapped[str] = mapped_column(Text, default="")
+    response_days: Mapped[int] = mapped_column(default=30)
+    # Deadlines are counted in the council's own calendar: its zone, and optionally its working days only.
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Damascus", server_default="Asia/Damascus")
+    working_days: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Python weekday numbers of the weekend (Monday 0 … Sunday 6); Friday and Saturday in Syria.
+    weekend: Mapped[str] = mapped_column(String(13), default="4,5", server_default="4,5")
+
+    staff: Mapped[list["CouncilStaff"]] = relationship(back_populates="council", cascade="all, delete-orphan")
+
+    __table_args__ = (CheckConstraint("response_days BETWEEN 1 AND 365", name="response_days"),)
+
+    @property
+    def weekend_days(self) -> frozenset[int]:
+        return frozenset(int(day) for day in self.weekend.split(",") if day.strip().isdigit())
+
+
+class CouncilStaff(Timestamped, db.Model):
+    """An account attached to one council: a viewer reads, a responder answers."""
+
+    __tablename__ = "council_staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+
+    council: Mapped[Council] = relationship(back_populates="staff")
+    user = relationship("User", lazy="joined")
+
+    __table_args__ = (CheckConstraint("role IN ('viewer', 'responder')", name="role"),)
+
+
+class Block(db.Model):
+    """A person may read a community but not post, sign or vote there, until `ends_at` (never, when NULL)."""
+
+    __tablename__ = "community_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_at: Mapped[datetime | None]
+    # Set when the committee lifts it early, or (to ends_at) when a new block replaces an expired one.
+    lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lift_reason: Mapped[str] = mapped_column(Text, default="")
+
+    community = relationship("Community", lazy="joined", innerjoin=True)
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="period"),
+        CheckConstraint("length(reason) > 0", name="reason"),
+        # One block in force per person and community: a second committee member blocking at the same moment
+        # is told it is done already.
+        Index("uq_community_blocks_current", "community_id", "user_id", unique=True,
+              sqlite_where=text("lifted_at IS NULL"), postgresql_where=text("lifted_at IS NULL")),
+    )
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.lifted_at is None and self.starts_at <= moment and (self.ends_at is None or moment < self.ends_at)
+
+    @classmethod
+    def in_force_at(cls, moment: datetime):
+        """The same as active_at, as an SQL condition."""
+        return and_(cls.lifted_at.is_(None), cls.starts_at <= moment, or_(cls.ends_at.is_(None), cls.ends_at > moment))

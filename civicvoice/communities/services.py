@@ -1,13 +1,14 @@
 """Community operations: creation, centres, councils linked, membership and the committee."""
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import activity
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
-from .models import Centre, Community, Membership, VerificationRequest
+from . import signals
+from .models import Centre, Community, Council, CouncilStaff, Membership, VerificationRequest
 
 
 def _summary(community: Community) -> dict:
@@ -177,11 +178,7 @@ def leave(user, community: Community) -> None:
     if member.role == "committee" and len(committee(community)) == 1:
         raise Conflict(_("You are the last committee member. Appoint another before you leave."))
     activity.record(user, "membership.left", member, community, **_summary(community))
-    from ..meetings.services import forget_answers
-    from ..volunteers.services import forget_volunteering
-
-    forget_answers(user, community)
-    forget_volunteering(user, community)
+    signals.member_left.send(community, user=user)
     db.session.delete(member)
     db.session.flush()
 
@@ -288,12 +285,6 @@ def request_verification(user, community: Community, note: str = "") -> Verifica
     return entry
 
 
-def open_verification_request(user, community: Community) -> VerificationRequest | None:
-    return db.session.scalar(select(VerificationRequest).where(
-        VerificationRequest.community_id == community.id, VerificationRequest.user_id == user.id,
-        VerificationRequest.resolved_at.is_(None)))
-
-
 def verification_requests(community: Community) -> list[VerificationRequest]:
     """Open requests of people still members, oldest first."""
     return list(db.session.scalars(
@@ -302,3 +293,13 @@ def verification_requests(community: Community) -> list[VerificationRequest]:
         .where(VerificationRequest.community_id == community.id, VerificationRequest.resolved_at.is_(None),
                Membership.status == "active")
         .order_by(VerificationRequest.created_at, VerificationRequest.id)))
+
+
+def all_councils() -> list[Council]:
+    return list(db.session.scalars(select(Council).order_by(Council.name)))
+
+
+def on_account_deleted(user) -> None:
+    """A deleted account holds no place in any community, nor at any council (connected in views.init_app)."""
+    db.session.execute(delete(Membership).where(Membership.user_id == user.id))
+    db.session.execute(delete(CouncilStaff).where(CouncilStaff.user_id == user.id))

@@ -3,18 +3,25 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions
+from .. import permissions, sections
 from ..accounts import services as accounts
 from ..accounts.models import User
-from ..council.services import all_councils
+from ..accounts.rules import can_administer_site
+from ..accounts.signals import account_deleted
+from ..activity import kinds
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post
-from ..meetings import services as meetings
 from ..redirects import see_other
-from . import services
-from .forms import (AppointByEmailForm, CentreForm, CommunityEditForm, CommunityForm, CouncilLinkForm,
-                    VerificationRequestForm)
+from . import rules, services, texts
+from .forms import (
+    AppointByEmailForm,
+    CentreForm,
+    CommunityEditForm,
+    CommunityForm,
+    CouncilLinkForm,
+    VerificationRequestForm,
+)
 from .models import Centre, Community, Membership
 
 bp = Blueprint("communities", __name__)
@@ -43,10 +50,11 @@ def _membership_context(community: Community) -> dict:
 @bp.route("/communities/<slug>")
 def show(slug):
     community = community_or_404(slug)
-    requested = (services.open_verification_request(current_user, community)
+    requested = (rules.open_verification_request(current_user, community)
                  if current_user.is_authenticated else None)
     return render_template("communities/show.html", committee=services.committee(community),
-                           meetings=meetings.upcoming(community), verification_form=VerificationRequestForm(),
+                           sections={"aside": sections.render("community.aside", community=community)},
+                           verification_form=VerificationRequestForm(),
                            verification_requested=requested, **_membership_context(community))
 
 
@@ -54,7 +62,7 @@ def show(slug):
 @login_required
 def request_verification(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_request_verification(current_user, community))
+    permissions.require(rules.can_request_verification(current_user, community))
     form = VerificationRequestForm()
     if form.validate_on_submit():
         services.request_verification(current_user, community, form.note.data)
@@ -69,7 +77,7 @@ def request_verification(slug):
 @login_required
 def join(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_join_community(current_user, community))
+    permissions.require(rules.can_join_community(current_user, community))
     member = services.join(current_user, community)
     db.session.commit()
     if member.status == "active":
@@ -83,7 +91,7 @@ def join(slug):
 @login_required
 def leave(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_leave_community(current_user, community))
+    permissions.require(rules.can_leave_community(current_user, community))
     services.leave(current_user, community)
     db.session.commit()
     flash(_("You left %(community)s.", community=community.name), "success")
@@ -94,7 +102,7 @@ def leave(slug):
 @login_required
 def members(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_view_member_list(current_user, community))
+    permissions.require(rules.can_view_member_list(current_user, community))
     page = db.paginate(services.members(community), **_per_page())
     return render_template("communities/members.html", community=community, page=page,
                            requests=services.pending_requests(community), form=ActionForm(),
@@ -105,7 +113,7 @@ def members(slug):
 @login_required
 def appoint_by_email(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_appoint_anyone(current_user, community))
+    permissions.require(rules.can_appoint_anyone(current_user, community))
     form = AppointByEmailForm()
     user = accounts.find_by_email(form.email.data) if form.validate_on_submit() else None
     if user is None or not user.is_active:
@@ -126,7 +134,7 @@ def _request(community: Community, membership_id: int) -> Membership:
 @login_required
 def decide_request(slug, membership_id, decision):
     community = community_or_404(slug)
-    permissions.require(permissions.can_review_membership_requests(current_user, community))
+    permissions.require(rules.can_review_membership_requests(current_user, community))
     member = _request(community, membership_id)
     if decision == "approve":
         services.approve_request(current_user, member)
@@ -150,7 +158,7 @@ def _member_user(community: Community, user_id: int) -> User:
 @login_required
 def appoint(slug, user_id):
     community = community_or_404(slug)
-    permissions.require(permissions.can_appoint_committee(current_user, community))
+    permissions.require(rules.can_appoint_committee(current_user, community))
     services.appoint_committee(current_user, community, _member_user(community, user_id))
     db.session.commit()
     flash(_("Appointed to the committee."), "success")
@@ -161,7 +169,7 @@ def appoint(slug, user_id):
 @login_required
 def remove_from_committee(slug, user_id):
     community = community_or_404(slug)
-    permissions.require(permissions.can_appoint_committee(current_user, community))
+    permissions.require(rules.can_appoint_committee(current_user, community))
     services.remove_committee(current_user, community, _member_user(community, user_id))
     db.session.commit()
     flash(_("Removed from the committee."), "success")
@@ -173,7 +181,7 @@ def remove_from_committee(slug, user_id):
 def verify_in_person(slug, user_id):
     community = community_or_404(slug)
     member = _member(community, user_id)
-    permissions.require(permissions.can_verify_in_person(current_user, community, member))
+    permissions.require(rules.can_verify_in_person(current_user, community, member))
     services.verify_in_person(current_user, community, member.user)
     db.session.commit()
     flash(_("Identity verified in person."), "success")
@@ -185,16 +193,16 @@ def verify_in_person(slug, user_id):
 @bp.route("/admin")
 @login_required
 def admin():
-    permissions.require(permissions.can_administer_site(current_user))
+    permissions.require(can_administer_site(current_user))
     page = db.paginate(services.listing(), **_per_page())
     return render_template("admin/index.html", page=page, counts=services.member_counts(page.items),
-                           councils=all_councils())
+                           councils=services.all_councils())
 
 
 @bp.route("/admin/communities/new", methods=["GET", "POST"])
 @login_required
 def create():
-    permissions.require(permissions.can_create_community(current_user))
+    permissions.require(rules.can_create_community(current_user))
     form = CommunityForm()
     if form.validate_on_submit():
         community = services.create_community(
@@ -210,7 +218,7 @@ def create():
 @login_required
 def edit(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_edit_community(current_user, community))
+    permissions.require(rules.can_edit_community(current_user, community))
     form = CommunityEditForm(obj=community)
     if form.validate_on_submit():
         services.update_community(current_user, community, name=form.name.data, description=form.description.data,
@@ -233,14 +241,14 @@ def centre(slug, centre_id):
     community = community_or_404(slug)
     place = _centre(community, centre_id)
     return render_template("communities/centre.html", community=community, centre=place,
-                           meetings=meetings.upcoming(community, centre=place, limit=20))
+                           sections={"aside": sections.render("centre.aside", community=community, centre=place)})
 
 
 @bp.route("/communities/<slug>/centres/new", methods=["GET", "POST"])
 @login_required
 def add_centre(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_manage_centres(current_user, community))
+    permissions.require(rules.can_manage_centres(current_user, community))
     form = CentreForm()
     if form.validate_on_submit():
         services.add_centre(current_user, community, name=form.name.data, address=form.address.data,
@@ -256,7 +264,7 @@ def add_centre(slug):
 def edit_centre(slug, centre_id):
     community = community_or_404(slug)
     centre = _centre(community, centre_id)
-    permissions.require(permissions.can_manage_centres(current_user, community))
+    permissions.require(rules.can_manage_centres(current_user, community))
     form = CentreForm(obj=centre)
     if form.validate_on_submit():
         services.update_centre(current_user, centre, name=form.name.data, address=form.address.data,
@@ -271,8 +279,8 @@ def edit_centre(slug, centre_id):
 @login_required
 def councils(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_link_councils(current_user, community))
-    choices = all_councils()
+    permissions.require(rules.can_link_councils(current_user, community))
+    choices = services.all_councils()
     form = CouncilLinkForm(councils=[council.id for council in community.councils])
     form.councils.choices = [SelectChoice(council.id, council.name) for council in choices]
     if form.validate_on_submit():
@@ -282,3 +290,16 @@ def councils(slug):
         flash(_("Saved."), "success")
         return see_other(url_for(".show", slug=slug))
     return render_template("communities/councils_form.html", form=form, community=community)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("account.profile", "communities", "communities/_my_communities.html",
+                 lambda user: {"memberships": services.memberships_of(user)}, order=10)
+    texts.register()
+    account_deleted.connect(services.on_account_deleted)
+    # Who sees the notification kinds meant for the committee, and for council staff.
+    kinds.audience("committee", rules.is_committee_anywhere)
+    kinds.audience("council", lambda user: rules.council_of(user) is not None)
+    app.jinja_env.globals["block_of"] = lambda community: rules.block_of(current_user, community)
+    app.jinja_env.globals["council_of"] = lambda: rules.council_of(current_user)

@@ -6,23 +6,27 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import permissions
-from ..communities.models import Community
+from ..communities.models import Community, Council
 from ..database import write_transaction
+from ..deliberation import services as deliberation
 from ..errors import DomainError, InvalidInput
 from ..extensions import db
 from ..i18n import direction
+from ..letters import deadlines
 from ..letters.models import Letter
 from ..proposals import attachments, states
 from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
 from ..proposals.models import CATEGORIES
+from ..proposals.rules import can_transition_proposal
 from ..redirects import see_other
 from ..voting import charts
-from . import deadlines, responses, stats
+from ..voting.services import for_proposal as vote_of
+from . import responses, rules, stats
+from .blueprint import bp
 from .forms import AcknowledgeForm, AnswerForm, CheckForm, InboxFilterForm, ProgressForm
-from .models import DECISION_LABELS, Council, CouncilResponse, ResolutionCheck, ResponsePhoto
+from .models import DECISION_LABELS, CouncilResponse, ResolutionCheck, ResponsePhoto
 from .services import staff_membership
-from .views import bp
 
 INBOX_PAGE = 50
 
@@ -30,7 +34,7 @@ INBOX_PAGE = 50
 def _council_or_404(council_id: int) -> Council:
     """Another council's inbox does not exist for you: 404, so a council learns nothing of another's letters."""
     council = db.get_or_404(Council, council_id)
-    if not permissions.can_view_council_inbox(current_user, council):
+    if not rules.can_view_council_inbox(current_user, council):
         abort(404)
     return council
 
@@ -38,7 +42,7 @@ def _council_or_404(council_id: int) -> Council:
 def _letter_or_404(council: Council, letter_id: int) -> Letter:
     letter = db.first_or_404(select(Letter).where(Letter.id == letter_id, Letter.council_id == council.id,
                                                   Letter.status == "sent"))
-    if not permissions.can_view_council_letter(current_user, letter):
+    if not rules.can_view_council_letter(current_user, letter):
         abort(404)
     return letter
 
@@ -81,9 +85,6 @@ def inbox(council_id):
 
 
 def _letter_page(council: Council, letter: Letter, status: int = 200, **forms):
-    from ..deliberation import services as deliberation
-    from ..voting.services import for_proposal as vote_of
-
     proposal = letter.proposal
     round_ = responses.current_round(proposal)
     contested = responses.latest_contested_round(proposal)
@@ -132,7 +133,7 @@ def _respond(council_id: int, letter_id: int, predicate, form_class, form_name: 
 @login_required
 @write_transaction
 def acknowledge(council_id, letter_id):
-    return _respond(council_id, letter_id, permissions.can_acknowledge_letter, AcknowledgeForm, "acknowledge_form",
+    return _respond(council_id, letter_id, rules.can_acknowledge_letter, AcknowledgeForm, "acknowledge_form",
                     lambda letter, form: responses.acknowledge(
                         current_user, letter, registry_number=form.registry_number.data or "",
                         body=form.body.data or "", language=form.language.data),
@@ -143,7 +144,7 @@ def acknowledge(council_id, letter_id):
 @login_required
 @write_transaction
 def answer(council_id, letter_id):
-    return _respond(council_id, letter_id, permissions.can_answer_letter, AnswerForm, "answer_form",
+    return _respond(council_id, letter_id, rules.can_answer_letter, AnswerForm, "answer_form",
                     lambda letter, form: responses.answer(
                         current_user, letter, form.decision.data, body=form.body.data or "",
                         referred_to=form.referred_to.data or "", language=form.language.data,
@@ -155,7 +156,7 @@ def answer(council_id, letter_id):
 @login_required
 @write_transaction
 def progress(council_id, letter_id):
-    return _respond(council_id, letter_id, permissions.can_post_progress, ProgressForm, "progress_form",
+    return _respond(council_id, letter_id, rules.can_post_progress, ProgressForm, "progress_form",
                     lambda letter, form: responses.post_progress(
                         current_user, letter, form.stage.data, form.body.data or "",
                         scheduled_for=form.scheduled_for.data, language=form.language.data,
@@ -188,7 +189,7 @@ def check_photo(proposal_id, check_id):
     proposal = visible_proposal(proposal_id)
     item = db.first_or_404(select(ResolutionCheck).where(ResolutionCheck.id == check_id,
                                                          ResolutionCheck.proposal_id == proposal.id))
-    if not item.photo_key or not permissions.can_view_resolution_checks(current_user, proposal):
+    if not item.photo_key or not rules.can_view_resolution_checks(current_user, proposal):
         abort(404)
     return _image(item.photo_key, item.photo_type, "private, no-store")
 
@@ -202,7 +203,7 @@ def check(proposal_id):
     proposal = visible_proposal(proposal_id)
     if responses.settle(proposal):
         db.session.commit()
-    permissions.require(permissions.can_check_resolution(current_user, proposal))
+    permissions.require(rules.can_check_resolution(current_user, proposal))
     round_ = responses.current_round(proposal)
     existing = responses.check_of(current_user, round_)
     form = CheckForm(obj=existing) if request.method == "GET" else CheckForm()
@@ -233,7 +234,7 @@ def check(proposal_id):
 def reopen(proposal_id):
     """The committee decides the council's "resolved" is not true: the demand goes back to in progress."""
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_transition_proposal(current_user, proposal, "reopen"))
+    permissions.require(can_transition_proposal(current_user, proposal, "reopen"))
     form = ReasonForm()
     if form.validate_on_submit():
         try:

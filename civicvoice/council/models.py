@@ -1,54 +1,12 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..communities.models import Council
 from ..database import Timestamped
 from ..extensions import db
-
-STAFF_ROLES = ("viewer", "responder")
-
-
-class Council(Timestamped, db.Model):
-    __tablename__ = "councils"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160))
-    jurisdiction: Mapped[str] = mapped_column(String(160), default="")
-    contact_email: Mapped[str] = mapped_column(String(254), default="")
-    postal_address: Mapped[str] = mapped_column(Text, default="")
-    response_days: Mapped[int] = mapped_column(default=30)
-    # Deadlines are counted in the council's own calendar: its zone, and optionally its working days only.
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Damascus", server_default="Asia/Damascus")
-    working_days: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Python weekday numbers of the weekend (Monday 0 … Sunday 6); Friday and Saturday in Syria.
-    weekend: Mapped[str] = mapped_column(String(13), default="4,5", server_default="4,5")
-
-    staff: Mapped[list["CouncilStaff"]] = relationship(back_populates="council", cascade="all, delete-orphan")
-
-    __table_args__ = (CheckConstraint("response_days BETWEEN 1 AND 365", name="response_days"),)
-
-    @property
-    def weekend_days(self) -> frozenset[int]:
-        return frozenset(int(day) for day in self.weekend.split(",") if day.strip().isdigit())
-
-
-class CouncilStaff(Timestamped, db.Model):
-    """An account attached to one council: a viewer reads, a responder answers."""
-
-    __tablename__ = "council_staff"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
-    role: Mapped[str] = mapped_column(String(16), default="viewer")
-
-    council: Mapped[Council] = relationship(back_populates="staff")
-    user = relationship("User", lazy="joined")
-
-    __table_args__ = (CheckConstraint("role IN ('viewer', 'responder')", name="role"),)
-
 
 DECISIONS = ("accepted", "partial", "declined", "referred")
 DECISION_LABELS = {"accepted": _l("Accepted"), "partial": _l("Partially accepted"), "declined": _l("Declined"),

@@ -15,6 +15,7 @@ from ..communities import services as communities
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
+from ..letters import deadlines
 from ..proposals import attachments
 from ..proposals import services as proposals
 from ..proposals.models import Proposal
@@ -39,11 +40,6 @@ def audience(proposal: Proposal) -> list:
     """Everyone told of the council's steps: confirmed co-signers with an account, the authors, the committee."""
     return (signatures.signer_accounts(proposal) + proposals.authors(proposal)
             + [m.user for m in communities.committee(proposal.community)])
-
-
-def is_signer(user, proposal: Proposal) -> bool:
-    signature = signatures.signature_of(user, proposal)
-    return signature is not None and signature.status == "confirmed"
 
 
 def current_round(proposal: Proposal) -> CouncilResponse | None:
@@ -301,6 +297,11 @@ def settle(proposal: Proposal, now: datetime | None = None) -> bool | None:
     return False
 
 
+def on_viewed(proposal: Proposal) -> bool:
+    """Before the demand's page is shown: settle its residents' check if its days are over (True: it wrote)."""
+    return settle(proposal) is not None
+
+
 def settle_due(now: datetime | None = None) -> int:
     """Settle every check whose 14 days are over (`flask council settle-checks`, daily). Returns how many reopened."""
     now = now or utcnow()
@@ -315,8 +316,6 @@ def settle_due(now: datetime | None = None) -> int:
 def page_context(proposal: Proposal, user, letter=None) -> dict:
     """What the demand's page shows of the council's side: its responses, the days left for the council's answer
     (negative once overdue), and the residents' check while open."""
-    from . import deadlines
-
     round_ = current_round(proposal)
     waiting = letter is not None and letter.status == "sent" and letter.answered_at is None
     days_left = deadlines.days_left(letter.response_due_on, deadlines.today(letter.council)) if waiting else None

@@ -5,10 +5,10 @@ from sqlalchemy import select
 from .. import activity, mail
 from ..accounts import services as accounts
 from ..accounts import tokens
+from ..communities.models import Council, CouncilStaff
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
-from .models import Council, CouncilStaff
 
 
 def _weekend(days) -> str:
@@ -36,10 +36,6 @@ def update_council(actor, council: Council, *, name: str, jurisdiction: str, con
     council.timezone, council.working_days, council.weekend = timezone, working_days, _weekend(weekend)
     activity.record(actor, "council.updated", council, council=council.name)
     db.session.flush()
-
-
-def all_councils() -> list[Council]:
-    return list(db.session.scalars(select(Council).order_by(Council.name)))
 
 
 def staff_of(council: Council) -> list[CouncilStaff]:

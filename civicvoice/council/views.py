@@ -1,23 +1,25 @@
-from flask import Blueprint, flash, render_template, url_for
+from flask import flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from .. import permissions
+from .. import permissions, sections
+from ..communities.models import Council, CouncilStaff
+from ..communities.services import all_councils
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import language
+from ..letters.rules import letter_of
+from ..proposals import signals as proposal_signals
 from ..redirects import see_other
-from . import services
+from . import answer_views, responses, rules, services, texts  # noqa: F401 - answer_views adds the answers and accountability pages to bp
+from .blueprint import bp
 from .forms import AcceptInviteForm, CouncilForm, InviteStaffForm
-from .models import Council, CouncilStaff
-
-bp = Blueprint("council", __name__)
 
 
 @bp.route("/councils")
 def index():
-    return render_template("council/index.html", councils=services.all_councils())
+    return render_template("council/index.html", councils=all_councils())
 
 
 @bp.route("/councils/<int:council_id>")
@@ -35,7 +37,7 @@ def _council_form_data(form: CouncilForm) -> dict:
 @bp.route("/admin/councils/new", methods=["GET", "POST"])
 @login_required
 def create():
-    permissions.require(permissions.can_create_council(current_user))
+    permissions.require(rules.can_create_council(current_user))
     form = CouncilForm()
     if form.validate_on_submit():
         council = services.create_council(current_user, **_council_form_data(form))
@@ -49,7 +51,7 @@ def create():
 @login_required
 def edit(council_id):
     council = db.get_or_404(Council, council_id)
-    permissions.require(permissions.can_edit_council(current_user, council))
+    permissions.require(rules.can_edit_council(current_user, council))
     form = CouncilForm(obj=council)
     if not form.is_submitted():
         # `obj` wins over keyword data in WTForms: the stored "4,5" string would check no box, and saving the form
@@ -67,10 +69,10 @@ def edit(council_id):
 @login_required
 def staff(council_id):
     council = db.get_or_404(Council, council_id)
-    permissions.require(permissions.can_view_council_staff(current_user, council))
+    permissions.require(rules.can_view_council_staff(current_user, council))
     form = InviteStaffForm()
     if form.validate_on_submit():
-        permissions.require(permissions.can_invite_council_staff(current_user, council))
+        permissions.require(rules.can_invite_council_staff(current_user, council))
         services.invite_staff(current_user, council, form.email.data, form.role.data, locale=language())
         db.session.commit()
         flash(_("The invitation was sent to %(email)s.", email=form.email.data), "success")
@@ -85,7 +87,7 @@ def remove_staff(council_id, staff_id):
     council = db.get_or_404(Council, council_id)
     member = db.first_or_404(db.select(CouncilStaff).where(CouncilStaff.id == staff_id,
                                                            CouncilStaff.council_id == council.id))
-    permissions.require(permissions.can_invite_council_staff(current_user, council))
+    permissions.require(rules.can_invite_council_staff(current_user, council))
     services.remove_staff(current_user, member)
     db.session.commit()
     flash(_("Removed."), "success")
@@ -118,5 +120,13 @@ def accept_invitation(token):
     return render_template("council/accept_invitation.html", form=form, council=council, invitation=invitation)
 
 
-# The council's answers, the residents' check and the accountability pages live on this blueprint too.
-from . import answer_views  # noqa: E402,F401
+
+def _demand_responses(proposal) -> dict:
+    return responses.page_context(proposal, current_user, letter_of(proposal))
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.after", "council", "council/_responses.html", _demand_responses, order=10)
+    proposal_signals.viewed.connect(responses.on_viewed)
+    texts.register()

@@ -5,7 +5,7 @@ from .. import permissions
 from ..communities.views import community_or_404
 from ..i18n import direction, format_date
 from ..letters.services import local_today
-from . import charts, services
+from . import charts, rules, services
 
 bp = Blueprint("dashboard", __name__)
 
@@ -14,9 +14,13 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def show(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_view_dashboard(current_user, community))
+    permissions.require(rules.can_view_dashboard(current_user, community))
     today = local_today(community)
     overview = services.overview(community, today)
     weeks = overview["figures"]["weeks"]
     chart = charts.columns([(format_date(week.starts), week.signatures) for week in weeks], direction() == "rtl")
     return render_template("dashboard/show.html", community=community, today=today, chart=chart, **overview)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

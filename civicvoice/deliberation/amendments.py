@@ -4,6 +4,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import activity
+from ..accounts.models import User
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
 from ..extensions import db
@@ -163,8 +164,6 @@ def withdraw(actor, amendment: Amendment) -> None:
 
 
 def _people_with_positions(amendment: Amendment) -> list:
-    from ..accounts.models import User
-
     return list(db.session.scalars(select(User).join(AmendmentPosition, AmendmentPosition.user_id == User.id)
                                    .where(AmendmentPosition.amendment_id == amendment.id)))
 

@@ -1,8 +1,6 @@
 """Arguments on a demand: posting, replying, the authors' answers, editing, deleting, hiding, helpful marks."""
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +10,11 @@ from ..activity.models import Event
 from ..database import utcnow
 from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
-from ..proposals import services as proposals
 from ..proposals import states
+from ..proposals.rules import is_author
+from . import signals
 from .models import BODY_MAX, MAX_DEPTH, STANCES, Argument, ArgumentEdit, HelpfulMark
+from .rules import within_edit_window
 
 SORTS = {
     "helpful": (Argument.helpful_count.desc(), Argument.id.desc()),
@@ -55,9 +55,7 @@ def post(author, proposal, stance: str, body: str) -> Argument:
 
 def _hold_if_the_rules_say(author, proposal, argument: Argument) -> None:
     """The community's pre-moderation rules may make the argument wait for the committee (status "held")."""
-    from ..moderation.services import hold_reason
-
-    reason = hold_reason(author, proposal.community, argument.body)
+    reason = signals.hold_reason(argument, author, proposal.community, argument.body)
     if reason is not None:
         argument.status, argument.held_reason = "held", reason
 
@@ -74,7 +72,7 @@ def reply(author, parent: Argument, body: str, as_authors: bool = False) -> Argu
         raise InvalidTransition(_("This argument can no longer be answered."))
     root_id = parent.root_id or parent.id
     root = parent if parent.root_id is None else db.session.get(Argument, root_id)
-    if as_authors and (root.stance != "question" or not proposals.is_author(author, proposal)):
+    if as_authors and (root.stance != "question" or not is_author(author, proposal)):
         raise InvalidInput(_("Only the demand's authors answer a question on their behalf."))
     argument = Argument(proposal_id=proposal.id, author_id=author.id, root_id=root_id, parent_id=parent.id,
                         depth=min(parent.depth + 1, MAX_DEPTH), body=_text(body), as_authors=as_authors)
@@ -96,14 +94,6 @@ def announce_reply(argument: Argument) -> None:
     parent = db.session.get(Argument, argument.parent_id)
     root = db.session.get(Argument, argument.root_id)
     activity.notify(event, [parent.author, root.author])
-
-
-def edit_window_ends(argument: Argument):
-    return argument.created_at + timedelta(minutes=current_app.config["ARGUMENT_EDIT_MINUTES"])
-
-
-def within_edit_window(argument: Argument) -> bool:
-    return utcnow() < edit_window_ends(argument)
 
 
 def edit(author, argument: Argument, body: str) -> bool:
@@ -140,27 +130,6 @@ def delete_own(author, argument: Argument) -> None:
     activity.record(author, "argument.deleted", argument, argument.proposal.community,
                     proposal_id=argument.proposal_id)
     db.session.flush()
-
-
-def hide(actor, argument: Argument, reason: str) -> None:
-    """The committee hides an argument: a placeholder with the reason replaces it; its text never reaches the page.
-    Moderation decides (a case, the log, the author told and free to appeal)."""
-    from ..moderation import items
-    from ..moderation import services as moderation
-
-    if argument.status != "visible":
-        raise InvalidTransition(_("Only a visible argument can be hidden."))
-    moderation.hide(actor, items.of("argument", argument), reason)
-
-
-def restore(actor, argument: Argument, reason: str) -> None:
-    from ..moderation import items
-    from ..moderation import services as moderation
-
-    case = moderation.case_of(items.of("argument", argument))
-    if argument.status != "hidden" or case is None:
-        raise InvalidTransition(_("Only a hidden argument can be restored."))
-    moderation.restore(actor, case, reason)
 
 
 def mark_helpful(user, argument: Argument) -> bool:

@@ -3,9 +3,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions, throttle
+from .. import permissions, sections, throttle
 from ..database import write_transaction
-from ..errors import InvalidInput, InvalidTransition
+from ..errors import InvalidInput
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post, render
@@ -13,8 +13,9 @@ from ..i18n import format_number
 from ..proposals import diff
 from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
+from ..proposals.rules import proposal_roles
 from ..redirects import see_other
-from . import amendments, services
+from . import amendments, rules, services, texts
 from .forms import AmendmentForm, ArgumentForm, EditArgumentForm, ReplyForm, ThreadSortForm
 from .models import Amendment, Argument
 
@@ -26,7 +27,7 @@ TOO_FAST = 429
 def arguments_context(proposal, sort: str = "helpful", page_number: int = 1, form: ArgumentForm | None = None) -> dict:
     """What the argument section of a demand needs, in a fixed number of queries whatever the thread size."""
     viewer = current_user.id if current_user.is_authenticated else None
-    all_held = "committee" in permissions.proposal_roles(current_user, proposal)
+    all_held = "committee" in proposal_roles(current_user, proposal)
     page = db.paginate(services.top_level(proposal, sort, viewer, all_held), page=page_number,
                        per_page=current_app.config["ARGUMENTS_PER_PAGE"], max_per_page=None, error_out=False)
     nodes = services.threads(page.items, viewer, all_held)
@@ -85,7 +86,7 @@ def arguments(proposal_id):
 @login_required
 def post(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_argue(current_user, proposal))
+    permissions.require(rules.can_argue(current_user, proposal))
     form = ArgumentForm()
     status = 200
     if form.validate_on_submit():
@@ -103,9 +104,9 @@ def post(proposal_id):
 @login_required
 def reply(argument_id):
     parent = _argument(argument_id)
-    permissions.require(permissions.can_reply_argument(current_user, parent))
+    permissions.require(rules.can_reply_argument(current_user, parent))
     form = ReplyForm()
-    may_answer = permissions.can_answer_as_authors(current_user, parent)
+    may_answer = rules.can_answer_as_authors(current_user, parent)
     status = 200
     if form.validate_on_submit():
         if _posting_allowed():
@@ -123,7 +124,7 @@ def reply(argument_id):
 @login_required
 def edit(argument_id):
     argument = _argument(argument_id)
-    permissions.require(permissions.can_edit_argument(current_user, argument))
+    permissions.require(rules.can_edit_argument(current_user, argument))
     form = EditArgumentForm(obj=argument)
     if form.validate_on_submit():
         services.edit(current_user, argument, form.body.data)
@@ -131,14 +132,14 @@ def edit(argument_id):
         flash(_posted(argument, _("Saved.")), "success")
         return see_other(_at(argument))
     return render_template("deliberation/edit.html", argument=argument, proposal=argument.proposal, form=form,
-                           ends=services.edit_window_ends(argument))
+                           ends=rules.edit_window_ends(argument))
 
 
 @bp.post("/arguments/<int:argument_id>/delete")
 @login_required
 def delete(argument_id):
     argument = _argument(argument_id)
-    permissions.require(permissions.can_delete_argument(current_user, argument))
+    permissions.require(rules.can_delete_argument(current_user, argument))
     services.delete_own(current_user, argument)
     db.session.commit()
     flash(_("Your argument was deleted. Replies to it stay."), "success")
@@ -149,14 +150,14 @@ def delete(argument_id):
 @write_transaction
 @login_required
 def mark_helpful(argument_id):
-    return _helpful(argument_id, services.mark_helpful, permissions.can_mark_helpful)
+    return _helpful(argument_id, services.mark_helpful, rules.can_mark_helpful)
 
 
 @bp.post("/arguments/<int:argument_id>/helpful/remove")
 @write_transaction
 @login_required
 def unmark_helpful(argument_id):
-    return _helpful(argument_id, services.unmark_helpful, permissions.can_remove_helpful_mark)
+    return _helpful(argument_id, services.unmark_helpful, rules.can_remove_helpful_mark)
 
 
 def _helpful(argument_id: int, change, allowed):
@@ -172,43 +173,9 @@ def _helpful(argument_id: int, change, allowed):
 @login_required
 def history(argument_id):
     argument = _argument(argument_id)
-    permissions.require(permissions.can_moderate_argument(current_user, argument))
+    permissions.require(rules.can_moderate_argument(current_user, argument))
     return render_template("deliberation/history.html", argument=argument, proposal=argument.proposal,
                            edits=services.history(argument))
-
-
-@bp.route("/arguments/<int:argument_id>/hide", methods=["GET", "POST"])
-@login_required
-def hide(argument_id):
-    argument = _argument(argument_id)
-    permissions.require(permissions.can_moderate_argument(current_user, argument))
-    if argument.status != "visible":
-        flash(_("Only a visible argument can be hidden."), "error")
-        return see_other(_at(argument))
-    form = ReasonForm()
-    if form.validate_on_submit():
-        services.hide(current_user, argument, form.reason.data)
-        db.session.commit()
-        flash(_("The argument is hidden; its place shows your reason."), "success")
-        return see_other(_at(argument))
-    return render_template("deliberation/hide.html", argument=argument, proposal=argument.proposal, form=form)
-
-
-@bp.route("/arguments/<int:argument_id>/restore", methods=["GET", "POST"])
-@login_required
-def restore(argument_id):
-    argument = _argument(argument_id)
-    permissions.require(permissions.can_moderate_argument(current_user, argument))
-    if argument.status != "hidden":
-        raise InvalidTransition(_("Only a hidden argument can be restored."))
-    form = ReasonForm()
-    if form.validate_on_submit():
-        services.restore(current_user, argument, form.reason.data)
-        db.session.commit()
-        flash(_("The argument is visible again."), "success")
-        return see_other(_at(argument))
-    return render_template("deliberation/hide.html", argument=argument, proposal=argument.proposal, form=form,
-                           restoring=True)
 
 
 # Amendments ------------------------------------------------------------------------------------
@@ -217,7 +184,7 @@ def _amendment(amendment_id: int) -> Amendment:
     """The amendment, if its demand is visible; one hidden by moderation only for its author and the committee."""
     amendment = db.get_or_404(Amendment, amendment_id)
     visible_proposal(amendment.proposal_id)
-    if amendment.hidden_at is not None and not permissions.can_view_hidden_amendment(current_user, amendment):
+    if amendment.hidden_at is not None and not rules.can_view_hidden_amendment(current_user, amendment):
         abort(404)
     return amendment
 
@@ -240,7 +207,7 @@ def amendment_list(proposal_id):
 @login_required
 def propose_amendment(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_propose_amendment(current_user, proposal))
+    permissions.require(rules.can_propose_amendment(current_user, proposal))
     form = AmendmentForm(obj=proposal if request.method == "GET" else None)
     form.council_id.choices = [SelectChoice(c.id, c.name) for c in proposal.community.councils]
     status = 200
@@ -275,7 +242,7 @@ def amendment(amendment_id):
 @login_required
 def take_position(amendment_id, position):
     item = _amendment(amendment_id)
-    permissions.require(permissions.can_take_position_on_amendment(current_user, item))
+    permissions.require(rules.can_take_position_on_amendment(current_user, item))
     amendments.take_position(current_user, item, None if position == "neutral" else position)
     db.session.commit()
     flash(_("Your position is recorded.") if position != "neutral" else _("Your position was removed."), "success")
@@ -287,7 +254,7 @@ def take_position(amendment_id, position):
 @login_required
 def accept_amendment(amendment_id):
     item = _amendment(amendment_id)
-    permissions.require(permissions.can_decide_amendment(current_user, item))
+    permissions.require(rules.can_decide_amendment(current_user, item))
     rev = amendments.accept(current_user, item)
     db.session.commit()
     flash(_("The amendment is accepted: it is revision %(n)s of the demand.", n=format_number(rev.number)), "success")
@@ -298,7 +265,7 @@ def accept_amendment(amendment_id):
 @login_required
 def decline_amendment(amendment_id):
     item = _amendment(amendment_id)
-    permissions.require(permissions.can_decide_amendment(current_user, item))
+    permissions.require(rules.can_decide_amendment(current_user, item))
     form = ReasonForm()
     if form.validate_on_submit():
         amendments.decline(current_user, item, form.reason.data)
@@ -312,8 +279,19 @@ def decline_amendment(amendment_id):
 @login_required
 def withdraw_amendment(amendment_id):
     item = _amendment(amendment_id)
-    permissions.require(permissions.can_withdraw_amendment(current_user, item))
+    permissions.require(rules.can_withdraw_amendment(current_user, item))
     amendments.withdraw(current_user, item)
     db.session.commit()
     flash(_("Your amendment was withdrawn."), "success")
     return see_other(_here(item))
+
+
+def _demand_amendments(proposal) -> dict:
+    return {"open_amendments": amendments.open_count(proposal)}
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.aside", "amendments", "deliberation/_demand_amendments.html", _demand_amendments, order=50)
+    sections.add("demand.after", "arguments", "deliberation/_arguments.html", arguments_context, order=20)
+    texts.register()

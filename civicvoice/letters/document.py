@@ -9,15 +9,18 @@ from pathlib import Path
 
 import segno
 from flask import current_app, render_template
-from flask_babel import ngettext
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from hijridate import Gregorian
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import pdf as renderer
 from ..accounts.models import IDENTITY_LABELS
 from ..extensions import db
 from ..i18n import fixed_digits, force_locale, format_list, format_number, localise_digits
+from ..pdf import font_url
 from ..signatures.models import Signature
 
 PARTS = {"ar": ("ar",), "en": ("en",), "ar_en": ("ar", "en")}
@@ -34,7 +37,6 @@ def hijri(value) -> str:
         day = Gregorian.fromdate(value).to_hijri()
     except OverflowError:  # outside the calendar's table (1343–1500 AH): show the Gregorian date only
         return ""
-    from flask_babel import get_locale
 
     if str(get_locale().language) == "ar":
         return localise_digits(f"{day.day} {day.month_name('ar')} {day.year} هـ")
@@ -157,10 +159,6 @@ def numbering(lang: str, total: int) -> str:
 
 def pdf(letter, version, *, draft: bool = False, proposal=None) -> tuple[bytes, int]:
     """The PDF of the letter and its page count; a long annex is laid out in chunks (see pdf.render_joined)."""
-    from flask import current_app
-
-    from . import pdf as renderer
-
     pieces = _documents(letter, version, draft=draft, proposal=proposal, for_pdf=True,
                         chunk_rows=current_app.config["LETTER_CHUNK_ROWS"])
     lang = languages(version.language)[0]
@@ -169,8 +167,6 @@ def pdf(letter, version, *, draft: bool = False, proposal=None) -> tuple[bytes, 
 
 def page_counter(lang: str) -> str:
     """The CSS `content` of "Page 2 of 14" in the letter's language, with its digits (٢ من ١٤ in Arabic)."""
-    from flask_babel import gettext as _
-
     text = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
     style = "arabic-indic" if lang == "ar" else "decimal"
     tokens = []
@@ -185,6 +181,4 @@ def page_counter(lang: str) -> str:
 
 
 def _font(name: str) -> str:
-    from .pdf import font_url
-
     return font_url(name)

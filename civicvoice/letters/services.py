@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import activity
+from .. import activity, mail
+from ..accounts.models import User
 from ..communities.models import Community, Membership
-from ..council import deadlines
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed
 from ..extensions import db
@@ -21,8 +21,11 @@ from ..proposals import services as proposals
 from ..proposals.models import Proposal
 from ..signatures import services as signatures
 from ..signatures.models import Signature
-from . import document
+from ..volunteers.offers import offers_summary
+from ..voting import services as voting
+from . import deadlines, document
 from .models import Letter, LetterVersion
+from .rules import letter_of as of
 
 EDITABLE_FIELDS = ("language", "letter_date", "show_hijri", "recipient_name", "recipient_title", "recipient_address",
                    "subject", "body", "place", "resolution", "signatories")
@@ -32,10 +35,6 @@ REFERENCE_ATTEMPTS = 8
 
 
 # Reading -----------------------------------------------------------------------------------------
-
-def of(proposal: Proposal) -> Letter | None:
-    return db.session.scalar(select(Letter).where(Letter.proposal_id == proposal.id))
-
 
 def local_today(community) -> date:
     return utcnow().astimezone(ZoneInfo(community.timezone)).date()
@@ -60,9 +59,6 @@ def committee_signatories(community, language: str = "ar") -> list[dict]:
 
 def evidence(proposal: Proposal) -> dict:
     """Counts and the vote as they are now: a version keeps them, so the letter says what was true when drafted."""
-    from ..accounts.models import User
-    from ..voting import services as voting
-
     verified = db.session.scalar(
         select(func.count(Signature.id)).join(User, User.id == Signature.user_id)
         .where(Signature.proposal_id == proposal.id, Signature.status == "confirmed",
@@ -70,7 +66,6 @@ def evidence(proposal: Proposal) -> dict:
     result = {"total": proposal.signature_count, "online": proposal.online_count, "paper": proposal.paper_count,
               "verified": verified or 0, "goal": proposal.signature_goal,
               "enclosures": [a.filename for a in attachments.of(proposal)]}
-    from ..volunteers.services import offers_summary
 
     offered = offers_summary(proposal)
     if offered["offers"]:  # the community's own effort, only when someone offered help
@@ -282,8 +277,6 @@ def _mark_sent(actor, letter: Letter, **delivery) -> None:
 
 def send_by_email(actor, letter: Letter) -> None:
     """Email the issued PDF to the council's contact address (after the commit) and mark the demand submitted."""
-    from .. import mail
-
     council = letter.council
     if council is None or not council.contact_email:
         raise InvalidInput(_("The council has no contact email address: deliver the letter by hand, or ask a site "

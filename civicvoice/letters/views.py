@@ -1,10 +1,11 @@
 import io
+from types import SimpleNamespace
 
 from flask import Blueprint, Response, abort, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import permissions
+from .. import permissions, sections
 from ..database import write_transaction
 from ..errors import InvalidInput
 from ..extensions import db
@@ -13,9 +14,15 @@ from ..i18n import format_number, ltr_text
 from ..proposals import attachments
 from ..proposals.access import visible_proposal
 from ..redirects import see_other
-from . import document, services
-from .forms import (CreateLetterForm, HandDeliveryForm, LetterForm, VerifyCodeForm, VerifyFileForm,
-                    signatories_text)
+from . import deadlines, document, rules, services, texts
+from .forms import (
+    CreateLetterForm,
+    HandDeliveryForm,
+    LetterForm,
+    VerifyCodeForm,
+    VerifyFileForm,
+    signatories_text,
+)
 from .models import LANGUAGE_LABELS, STATUS_LABELS, Letter, LetterVersion
 
 bp = Blueprint("letters", __name__)
@@ -31,7 +38,7 @@ def _letter(proposal_id: int) -> Letter:
     letter = services.of(proposal)
     if letter is None:
         abort(404)
-    permissions.require(permissions.can_view_letter(current_user, letter))
+    permissions.require(rules.can_view_letter(current_user, letter))
     return letter
 
 
@@ -65,9 +72,9 @@ def show(proposal_id):
     proposal = visible_proposal(proposal_id)
     letter = services.of(proposal)
     if letter is None:
-        permissions.require(permissions.can_draft_letter(current_user, proposal))
+        permissions.require(rules.can_draft_letter(current_user, proposal))
         return render_template("letters/new.html", proposal=proposal, form=CreateLetterForm())
-    permissions.require(permissions.can_view_letter(current_user, letter))
+    permissions.require(rules.can_view_letter(current_user, letter))
     return render_template("letters/show.html", proposal=proposal, letter=letter, version=letter.current,
                            action=ActionForm(), delivery=HandDeliveryForm(formdata=None,
                                                                           delivered_on=services.local_today(
@@ -79,7 +86,7 @@ def show(proposal_id):
 @write_transaction
 def create(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_draft_letter(current_user, proposal))
+    permissions.require(rules.can_draft_letter(current_user, proposal))
     form = CreateLetterForm()
     if not form.validate_on_submit():
         return render_template("letters/new.html", proposal=proposal, form=form), 400
@@ -95,7 +102,7 @@ def create(proposal_id):
 @write_transaction
 def edit(proposal_id):
     letter = _letter(proposal_id)
-    permissions.require(permissions.can_edit_letter(current_user, letter))
+    permissions.require(rules.can_edit_letter(current_user, letter))
     version = letter.current
     form = LetterForm(obj=version) if request.method == "GET" else LetterForm()
     if request.method == "GET":
@@ -121,7 +128,7 @@ def edit(proposal_id):
 @write_transaction
 def refresh_counts(proposal_id):
     letter = _letter(proposal_id)
-    permissions.require(permissions.can_edit_letter(current_user, letter))
+    permissions.require(rules.can_edit_letter(current_user, letter))
     ActionForm().validate_on_submit() or abort(400)
     before = letter.current.number
     version = services.refresh_evidence(current_user, letter)
@@ -136,7 +143,7 @@ def refresh_counts(proposal_id):
 @write_transaction
 def approve(proposal_id):
     letter = _letter(proposal_id)
-    permissions.require(permissions.can_approve_letter(current_user, letter))
+    permissions.require(rules.can_approve_letter(current_user, letter))
     ActionForm().validate_on_submit() or abort(400)
     version = services.approve(current_user, letter)
     db.session.commit()
@@ -150,7 +157,7 @@ def approve(proposal_id):
 @write_transaction
 def send_email(proposal_id):
     letter = _letter(proposal_id)
-    permissions.require(permissions.can_send_letter(current_user, letter))
+    permissions.require(rules.can_send_letter(current_user, letter))
     ActionForm().validate_on_submit() or abort(400)
     services.send_by_email(current_user, letter)
     db.session.commit()
@@ -164,7 +171,7 @@ def send_email(proposal_id):
 @write_transaction
 def deliver(proposal_id):
     letter = _letter(proposal_id)
-    permissions.require(permissions.can_send_letter(current_user, letter))
+    permissions.require(rules.can_send_letter(current_user, letter))
     form = HandDeliveryForm()
     if form.validate_on_submit():
         if form.delivered_on.data > services.local_today(letter.community):
@@ -229,8 +236,6 @@ def version_pdf(proposal_id, number):
 
 def _preview(letter: Letter):
     """The current version in the language asked for (a preview only: it is not what gets approved)."""
-    from types import SimpleNamespace
-
     version = letter.current
     values = {name: getattr(version, name) for name in services.EDITABLE_FIELDS}
     values["language"] = _language_arg(version.language)
@@ -254,7 +259,7 @@ def printable(proposal_id):
 @login_required
 def discussion_pdf(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_download_discussion_draft(current_user, proposal))
+    permissions.require(rules.can_download_discussion_draft(current_user, proposal))
     content = services.discussion_draft(proposal, _language_arg("ar"))
     data, _pages = document.pdf(None, content, draft=True, proposal=proposal)
     return _pdf_response(data, _file_name(None, proposal))
@@ -264,7 +269,7 @@ def discussion_pdf(proposal_id):
 @login_required
 def discussion(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_download_discussion_draft(current_user, proposal))
+    permissions.require(rules.can_download_discussion_draft(current_user, proposal))
     content = services.discussion_draft(proposal, _language_arg("ar"))
     return document.html(None, content, draft=True, proposal=proposal, for_pdf=False)
 
@@ -298,3 +303,17 @@ def verify(code):
     status = 200 if request.method == "GET" or outcome else 400
     return render_template("letters/verify.html", version=version, letter=letter, proposal=letter.proposal,
                            form=form, outcome=outcome, latest=letter.issued), status
+
+
+def _demand_letter(proposal):
+    """The letter's card; while the council has not answered a sent letter, the days left (negative: overdue)."""
+    letter = services.of(proposal)
+    waiting = letter is not None and letter.status == "sent" and letter.answered_at is None
+    days_left = deadlines.days_left(letter.response_due_on, deadlines.today(letter.council)) if waiting else None
+    return {"letter": letter, "answer_days_left": days_left}
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.aside", "letter", "letters/_demand_letter.html", _demand_letter, order=20)
+    texts.register()

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from icalendar import Calendar, Event
 
-from .. import permissions
 from ..database import utcnow
+from ..proposals.rules import can_view_proposal
 
 
 def calendar(meeting) -> bytes:
@@ -28,7 +28,7 @@ def calendar(meeting) -> bytes:
     event.add("url", url)
     lines = [meeting.description] if meeting.description else []
     # Like the meeting page: the title of a demand that is no longer public stays with those who may see it.
-    agenda = [item for item in meeting.agenda if permissions.can_view_proposal(current_user, item.proposal)]
+    agenda = [item for item in meeting.agenda if can_view_proposal(current_user, item.proposal)]
     if agenda:
         lines.append(_("Agenda:"))
         lines.extend(f"- {item.proposal.title}" for item in agenda)

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import activity
+from ..accounts.models import User
 from ..communities import services as communities
 from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
@@ -84,8 +85,6 @@ def schedule(actor, community, *, centre_id: int, title: str, starts_at: datetim
 
 
 def _people_coming(meeting: Meeting) -> list:
-    from ..accounts.models import User
-
     return list(db.session.scalars(select(User).join(Rsvp, Rsvp.user_id == User.id).where(
         Rsvp.meeting_id == meeting.id, Rsvp.answer.in_(("going", "maybe")))))
 
@@ -184,6 +183,14 @@ def forget_answers(user, community=None) -> int:
     if community is not None:
         upcoming_ids = upcoming_ids.where(Meeting.community_id == community.id)
     return db.session.execute(delete(Rsvp).where(Rsvp.user_id == user.id, Rsvp.meeting_id.in_(upcoming_ids))).rowcount
+
+
+def on_member_left(community, user) -> None:
+    forget_answers(user, community)
+
+
+def on_account_deleted(user) -> None:
+    forget_answers(user)
 
 
 # Minutes ---------------------------------------------------------------------------------------

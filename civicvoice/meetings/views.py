@@ -6,7 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions
+from .. import permissions, sections
+from ..accounts.signals import account_deleted
+from ..communities.signals import member_left
 from ..communities.views import community_or_404
 from ..database import write_transaction
 from ..errors import InvalidInput
@@ -14,7 +16,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post
 from ..redirects import see_other
-from . import ics, services
+from . import ics, rules, services, texts
 from .forms import CancelForm, MeetingForm, MinutesForm, RsvpForm
 from .models import Meeting
 
@@ -75,7 +77,7 @@ def index(slug):
 @login_required
 def create(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_schedule_meeting(current_user, community))
+    permissions.require(rules.can_schedule_meeting(current_user, community))
     form = _meeting_form(community)
     if not community.centres:
         flash(_("Add a community centre first: meetings take place at a centre."), "error")
@@ -95,7 +97,7 @@ def create(slug):
 @login_required
 def edit(meeting_id):
     meeting = _meeting(meeting_id)
-    permissions.require(permissions.can_edit_meeting(current_user, meeting))
+    permissions.require(rules.can_edit_meeting(current_user, meeting))
     form = _meeting_form(meeting.community, meeting)
     if form.validate_on_submit() and _save(
             form, meeting.community, lambda **fields: services.update(current_user, meeting, **fields)):
@@ -109,7 +111,7 @@ def edit(meeting_id):
 @login_required
 def cancel(meeting_id):
     meeting = _meeting(meeting_id)
-    permissions.require(permissions.can_cancel_meeting(current_user, meeting))
+    permissions.require(rules.can_cancel_meeting(current_user, meeting))
     form = CancelForm()
     if form.validate_on_submit():
         services.cancel(current_user, meeting, form.reason.data)
@@ -138,7 +140,7 @@ def show(meeting_id):
 @login_required
 def rsvp(meeting_id):
     meeting = _meeting(meeting_id)
-    permissions.require(permissions.can_rsvp_meeting(current_user, meeting))
+    permissions.require(rules.can_rsvp_meeting(current_user, meeting))
     form = RsvpForm()
     if not form.validate_on_submit():
         flash(form.answer.errors[0] if form.answer.errors else _("Choose going, maybe or not going."), "error")
@@ -161,7 +163,7 @@ def calendar(meeting_id):
 @login_required
 def minutes(meeting_id):
     meeting = _meeting(meeting_id)
-    permissions.require(permissions.can_post_minutes(current_user, meeting))
+    permissions.require(rules.can_post_minutes(current_user, meeting))
     items = {item.id: item for item in meeting.agenda}
     if request.method == "GET":
         form = MinutesForm(minutes=meeting.minutes, attendance=meeting.attendance, outcomes=[
@@ -178,3 +180,21 @@ def minutes(meeting_id):
     rows = [(entry, items.get(entry.item_id.data)) for entry in form.outcomes]
     return render_template("meetings/minutes.html", meeting=meeting, form=form,
                            rows=[(entry, item) for entry, item in rows if item is not None])
+
+
+def _demand_meetings(proposal):
+    meetings = services.for_proposal(proposal)
+    return {"meetings": meetings} if meetings else None
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.aside", "meetings", "meetings/_demand_meetings.html", _demand_meetings, order=70)
+    sections.add("community.aside", "meetings", "meetings/_community_meetings.html",
+                 lambda community: {"meetings": services.upcoming(community)}, order=10)
+    sections.add("centre.aside", "meetings", "meetings/_centre_meetings.html",
+                 lambda community, centre: {"meetings": services.upcoming(community, centre=centre, limit=20)},
+                 order=10)
+    texts.register()
+    member_left.connect(services.on_member_left)
+    account_deleted.connect(services.on_account_deleted)

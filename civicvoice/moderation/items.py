@@ -5,8 +5,16 @@ from dataclasses import dataclass
 from flask import url_for
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..database import utcnow
+from ..deliberation.models import Amendment, Argument
 from ..extensions import db
+from ..meetings.models import Meeting
+from ..proposals import services as proposals
+from ..proposals import states
+from ..proposals.models import Proposal
+from ..proposals.services import authors
+from .models import KIND_LABELS
 
 
 @dataclass
@@ -32,8 +40,6 @@ class Item:
     def told(self) -> list:
         """Who hears of what becomes of it: its author, and for a demand its co-authors too."""
         if self.kind == "proposal":
-            from ..proposals.services import authors
-
             return authors(self.obj)
         return [self.author]
 
@@ -56,8 +62,6 @@ class Item:
     @property
     def can_be_hidden(self) -> bool:
         """A demand cannot be hidden while the community votes on it, nor content already removed."""
-        from ..proposals import states
-
         return {
             "proposal": lambda: self.obj.status in states.HIDEABLE,
             "argument": lambda: self.obj.status in ("visible", "held"),
@@ -68,8 +72,6 @@ class Item:
 
     @property
     def kind_label(self):
-        from .models import KIND_LABELS
-
         return KIND_LABELS[self.kind]
 
     @property
@@ -108,11 +110,6 @@ MODELS = {}
 
 def _models() -> dict:
     if not MODELS:
-        from ..accounts.models import User
-        from ..deliberation.models import Amendment, Argument
-        from ..meetings.models import Meeting
-        from ..proposals.models import Proposal
-
         MODELS.update(proposal=Proposal, argument=Argument, amendment=Amendment, minutes=Meeting, user=User)
     return MODELS
 
@@ -160,8 +157,6 @@ def load_many(cases) -> dict[int, Item]:
 
 def hide(actor, item: Item, reason: str) -> None:
     """Take the content out of public view; an empty reason means the reports hid it, pending review."""
-    from ..proposals import services as proposals
-
     if item.kind == "proposal":
         proposals.hide(actor, item.obj, reason, automatic=not reason)
     elif item.kind == "argument":
@@ -176,8 +171,6 @@ def hide(actor, item: Item, reason: str) -> None:
 
 def show(actor, item: Item, reason: str, previous_status: str | None = None) -> None:
     """Public again (a demand, in the status it had when it was hidden)."""
-    from ..proposals import services as proposals
-
     if item.kind == "proposal" and item.obj.status == "hidden":
         proposals.unhide(actor, item.obj, previous_status or "open", reason)
     elif item.kind == "argument" and item.obj.status in ("hidden", "held"):

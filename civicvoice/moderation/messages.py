@@ -2,11 +2,14 @@
 a role, never a person, and never the hidden text)."""
 from datetime import datetime
 
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ..activity import messages
 from ..i18n import format_date
 from .models import KIND_LABELS
+
 
 def _bdi(value) -> Markup:
     return Markup("<bdi>%s</bdi>") % escape(value)
@@ -110,3 +113,8 @@ def log_line(event) -> Markup:
     }
     text = texts.get(event.verb)
     return Markup(text()) if text else Markup(escape(_("A moderation action.")))
+
+
+def register() -> None:
+    messages.sentences(lambda event, _notification: notification(event), "moderation.")
+    messages.links("moderation_cases", lambda event: url_for("moderation.case", case_id=event.subject_id))

@@ -1,8 +1,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, and_, false, or_,
-                        text)
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
@@ -136,44 +135,6 @@ class Appeal(db.Model):
         CheckConstraint("decision IS NULL OR decision_reason <> ''", name="decision_reason"),
         CheckConstraint("length(text) > 0", name="text"),
     )
-
-
-class Block(db.Model):
-    """A person may read a community but not post, sign or vote there, until `ends_at` (never, when NULL)."""
-
-    __tablename__ = "community_blocks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    blocked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(Text)
-    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ends_at: Mapped[datetime | None]
-    # Set when the committee lifts it early, or (to ends_at) when a new block replaces an expired one.
-    lifted_at: Mapped[datetime | None]
-    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    lift_reason: Mapped[str] = mapped_column(Text, default="")
-
-    community = relationship("Community", lazy="joined", innerjoin=True)
-    user = relationship("User", foreign_keys=[user_id], lazy="joined")
-
-    __table_args__ = (
-        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="period"),
-        CheckConstraint("length(reason) > 0", name="reason"),
-        # One block in force per person and community: a second committee member blocking at the same moment
-        # is told it is done already.
-        Index("uq_community_blocks_current", "community_id", "user_id", unique=True,
-              sqlite_where=text("lifted_at IS NULL"), postgresql_where=text("lifted_at IS NULL")),
-    )
-
-    def active_at(self, moment: datetime) -> bool:
-        return self.lifted_at is None and self.starts_at <= moment and (self.ends_at is None or moment < self.ends_at)
-
-    @classmethod
-    def in_force_at(cls, moment: datetime):
-        """The same as active_at, as an SQL condition."""
-        return and_(cls.lifted_at.is_(None), cls.starts_at <= moment, or_(cls.ends_at.is_(None), cls.ends_at > moment))
 
 
 class ModerationRules(db.Model):

@@ -11,14 +11,29 @@ from sqlalchemy.orm import selectinload
 
 from .. import activity
 from ..accounts.models import User
+from ..activity.models import Event
 from ..communities import services as communities
+from ..communities.models import Block
 from ..database import insert_ignoring, lock_row, utcnow
+from ..deliberation.models import Argument
+from ..deliberation.services import announce_reply
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
+from ..proposals.models import Proposal
 from . import items, premoderation
 from .items import Item
-from .models import (APPEAL_DECISIONS, BLOCK_PERIODS, HIDDEN, PENDING, REASONS, Appeal, Block, ModerationCase,
-                     ModerationRules, Report)
+from .models import (
+    APPEAL_DECISIONS,
+    BLOCK_PERIODS,
+    HIDDEN,
+    PENDING,
+    REASONS,
+    Appeal,
+    ModerationCase,
+    ModerationRules,
+    Report,
+)
+from .rules import case_of
 
 # The public log: every decision, never the text it is about.
 LOG_VERBS = ("moderation.auto_hidden", "moderation.hidden", "moderation.restored", "moderation.dismissed",
@@ -84,12 +99,6 @@ def update_rules(actor, community, *, report_threshold: int, hold_account_days: 
 
 
 # Cases and reports -----------------------------------------------------------------------------
-
-def case_of(item: Item) -> ModerationCase | None:
-    return db.session.scalar(select(ModerationCase).where(
-        ModerationCase.community_id == item.community.id, ModerationCase.subject_type == item.kind,
-        ModerationCase.subject_id == item.id))
-
 
 def _open_case(item: Item) -> ModerationCase:
     """The item's case, made once even when two people report it at the same moment."""
@@ -280,9 +289,6 @@ def queue_details(cases: list[ModerationCase]) -> tuple[dict, dict]:
 
 
 def held_arguments(community, limit: int = 50) -> list:
-    from ..deliberation.models import Argument
-    from ..proposals.models import Proposal
-
     return list(db.session.scalars(
         select(Argument).join(Proposal, Proposal.id == Argument.proposal_id)
         .where(Proposal.community_id == community.id, Argument.status == "held")
@@ -298,9 +304,6 @@ def open_appeals(community) -> list[Appeal]:
 
 def counts(community) -> dict[str, int]:
     """What waits for the committee, in two queries (the dashboard)."""
-    from ..deliberation.models import Argument
-    from ..proposals.models import Proposal
-
     waiting = dict(db.session.execute(
         select(ModerationCase.status, func.count()).where(ModerationCase.community_id == community.id,
                                                           ModerationCase.status.in_(PENDING))
@@ -330,6 +333,25 @@ def hold_reason(author, community, text: str) -> str | None:
                                      words=rules.words, author_held=held_person)
 
 
+def on_argument_written(argument, author, community, text: str) -> str | None:
+    return hold_reason(author, community, text)
+
+
+def hide_argument(actor, argument, reason: str) -> None:
+    """The committee hides an argument: a placeholder with the reason replaces it; its text never reaches the page
+    (a case, the log, the author told and free to appeal)."""
+    if argument.status != "visible":
+        raise InvalidTransition(_("Only a visible argument can be hidden."))
+    hide(actor, items.of("argument", argument), reason)
+
+
+def restore_argument(actor, argument, reason: str) -> None:
+    case = case_of(items.of("argument", argument))
+    if argument.status != "hidden" or case is None:
+        raise InvalidTransition(_("Only a hidden argument can be restored."))
+    restore(actor, case, reason)
+
+
 def approve_held(actor, argument) -> None:
     """Publish an argument that waited for review; whoever it answers hears of it now."""
     _lock(argument)
@@ -341,8 +363,6 @@ def approve_held(actor, argument) -> None:
                     proposal_id=argument.proposal_id, title=argument.proposal.title)
     activity.notify(event, [argument.author])
     if argument.parent_id is not None:
-        from ..deliberation.services import announce_reply
-
         announce_reply(argument)
     db.session.flush()
 
@@ -365,13 +385,6 @@ def reject_held(actor, argument, reason: str) -> ModerationCase:
 
 
 # Blocks -----------------------------------------------------------------------------------------
-
-def active_block(user, community) -> Block | None:
-    if user is None or not getattr(user, "is_authenticated", False) or community is None:
-        return None
-    return db.session.scalar(select(Block).where(Block.community_id == community.id, Block.user_id == user.id,
-                                                 Block.in_force_at(utcnow())))
-
 
 def block(actor, community, user, period: str, reason: str) -> Block:
     """Stop `user` posting, signing and voting in `community` for 7 or 30 days, or until lifted; they are told
@@ -480,16 +493,10 @@ def decide_appeal(actor, entry: Appeal, decision: str, reason: str) -> None:
     db.session.flush()
 
 
-def appeal_of(case: ModerationCase) -> Appeal | None:
-    return db.session.scalar(select(Appeal).where(Appeal.case_id == case.id))
-
-
 # The public log --------------------------------------------------------------------------------
 
 def log(community):
     """Every moderation action in the community, newest first (for db.paginate): kind, action, reason, date and
     role, read from the events, which never hold the hidden text."""
-    from ..activity.models import Event
-
     return (select(Event).where(Event.community_id == community.id, Event.verb.in_(LOG_VERBS))
             .order_by(Event.id.desc()))

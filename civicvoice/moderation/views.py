@@ -2,20 +2,27 @@ from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import permissions
-from ..communities.models import Membership
+from .. import permissions, sections
+from ..communities.models import Block, Membership
+from ..communities.rules import is_member
 from ..communities.services import membership
 from ..communities.views import community_or_404
 from ..database import write_transaction
 from ..deliberation.models import Argument
+from ..deliberation.rules import can_moderate_argument
+from ..deliberation.signals import argument_written
+from ..errors import InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
+from ..proposals.access import visible_proposal
+from ..proposals.forms import ReasonForm
+from ..proposals.rules import can_view_proposal
 from ..redirects import see_other
-from . import items, services
-from .messages import log_line
-from .premoderation import HOLD_REASONS
+from . import items, messages, rules, services
 from .forms import AppealDecisionForm, AppealForm, BlockForm, DecisionForm, ReportForm, RulesForm
-from .models import Appeal, Block, ModerationCase
+from .messages import log_line
+from .models import Appeal, ModerationCase
+from .premoderation import HOLD_REASONS
 
 bp = Blueprint("moderation", __name__)
 
@@ -28,12 +35,12 @@ def _per_page() -> dict:
 
 def _visible(item) -> bool:
     """Can the person asking see this item at all? (Otherwise it does not exist for them: 404.)"""
-    if item.proposal is not None and not permissions.can_view_proposal(current_user, item.proposal):
+    if item.proposal is not None and not can_view_proposal(current_user, item.proposal):
         return False
     if item.kind == "argument":
-        return item.obj.status == "visible" or permissions.can_moderate(current_user, item.community)
+        return item.obj.status == "visible" or rules.can_moderate(current_user, item.community)
     if item.kind == "user":
-        return permissions.is_member(item.obj, item.community)
+        return is_member(item.obj, item.community)
     return True
 
 
@@ -55,7 +62,7 @@ def moderation_item(kind: str, obj, community=None):
 @login_required
 def report(slug, kind, subject_id):
     item = _item(slug, kind, subject_id)
-    permissions.require(permissions.can_report(current_user, item))
+    permissions.require(rules.can_report(current_user, item))
     form = ReportForm()
     if form.validate_on_submit():
         services.report(current_user, item, form.reason.data, form.comment.data)
@@ -72,7 +79,7 @@ def item_case(kind, subject_id):
     """From a hidden item to its case (the author's "why, and appeal" link); 404 unless they may see it."""
     found = db.session.scalars(db.select(ModerationCase).where(ModerationCase.subject_type == kind,
                                                                ModerationCase.subject_id == subject_id)).all()
-    case = next((entry for entry in found if permissions.can_view_case(current_user, entry)), None)
+    case = next((entry for entry in found if rules.can_view_case(current_user, entry)), None)
     if case is None:
         abort(404)
     return see_other(url_for(".case", case_id=case.id))
@@ -83,14 +90,14 @@ def item_case(kind, subject_id):
 @login_required
 def hide(slug, kind, subject_id):
     item = _item(slug, kind, subject_id)
-    permissions.require(permissions.can_hide_item(current_user, item))
+    permissions.require(rules.can_hide_item(current_user, item))
     form = DecisionForm()
     if form.validate_on_submit():
         case = services.hide(current_user, item, form.reason.data)
         db.session.commit()
         flash(_("Hidden. The author is told why and may appeal."), "success")
         return see_other(url_for(".case", case_id=case.id))
-    return render_template("moderation/decide.html", item=item, case=services.case_of(item), action="hide",
+    return render_template("moderation/decide.html", item=item, case=rules.case_of(item), action="hide",
                            form=form)
 
 
@@ -100,7 +107,7 @@ def hide(slug, kind, subject_id):
 @login_required
 def queue(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_moderate(current_user, community))
+    permissions.require(rules.can_moderate(current_user, community))
     page = db.paginate(services.queue(community), **_per_page())
     found, reports = services.queue_details(page.items)
     return render_template("moderation/queue.html", community=community, page=page, found=found, reports=reports,
@@ -110,7 +117,7 @@ def queue(slug):
 
 def _case(case_id: int) -> ModerationCase:
     case = db.get_or_404(ModerationCase, case_id)
-    if not permissions.can_view_case(current_user, case):
+    if not rules.can_view_case(current_user, case):
         abort(404)  # whether a case exists is nobody else's business
     return case
 
@@ -119,12 +126,12 @@ def _case(case_id: int) -> ModerationCase:
 @login_required
 def case(case_id):
     entry = _case(case_id)
-    committee = permissions.can_moderate(current_user, entry.community)
+    committee = rules.can_moderate(current_user, entry.community)
     item = items.load(entry.subject_type, entry.subject_id, entry.community)
     author = item.author if item is not None else None
     return render_template("moderation/case.html", case=entry, item=item, committee=committee,
                            reports=services.reports_of(entry) if committee else [],
-                           appeal=services.appeal_of(entry),
+                           appeal=rules.appeal_of(entry),
                            author_membership=membership(entry.community, author) if committee and author else None)
 
 
@@ -133,7 +140,7 @@ def case(case_id):
 @login_required
 def decide(case_id, action):
     entry = _case(case_id)
-    permissions.require(permissions.can_decide_case(current_user, entry))
+    permissions.require(rules.can_decide_case(current_user, entry))
     item = services.item_of(entry)
     form = DecisionForm()
     if form.validate_on_submit():
@@ -153,7 +160,7 @@ def decide(case_id, action):
 
 def _held(argument_id: int) -> Argument:
     argument = db.get_or_404(Argument, argument_id)
-    permissions.require(permissions.can_review_held(current_user, argument))
+    permissions.require(rules.can_review_held(current_user, argument))
     return argument
 
 
@@ -192,7 +199,7 @@ def block(slug, user_id):
     membership = db.first_or_404(db.select(Membership).where(Membership.community_id == community.id,
                                                              Membership.user_id == user_id))
     person = membership.user
-    permissions.require(permissions.can_block_member(current_user, community, membership))
+    permissions.require(rules.can_block_member(current_user, community, membership))
     form = BlockForm()
     if form.validate_on_submit():
         services.block(current_user, community, person, form.period.data, form.reason.data)
@@ -206,7 +213,7 @@ def block(slug, user_id):
 @login_required
 def lift_block(block_id):
     entry = db.get_or_404(Block, block_id)
-    permissions.require(permissions.can_lift_block(current_user, entry))
+    permissions.require(rules.can_lift_block(current_user, entry))
     form = DecisionForm()
     if form.validate_on_submit():
         services.lift_block(current_user, entry, form.reason.data)
@@ -222,7 +229,7 @@ def lift_block(block_id):
 @login_required
 def appeal(case_id):
     entry = _case(case_id)
-    permissions.require(permissions.can_appeal(current_user, entry))
+    permissions.require(rules.can_appeal(current_user, entry))
     form = AppealForm()
     if form.validate_on_submit():
         services.appeal(current_user, entry, form.text.data)
@@ -237,7 +244,7 @@ def appeal(case_id):
 @login_required
 def decide_appeal(appeal_id):
     entry = db.get_or_404(Appeal, appeal_id)
-    permissions.require(permissions.can_decide_appeal(current_user, entry))
+    permissions.require(rules.can_decide_appeal(current_user, entry))
     form = AppealDecisionForm()
     if form.validate_on_submit():
         services.decide_appeal(current_user, entry, form.decision.data, form.reason.data)
@@ -249,13 +256,60 @@ def decide_appeal(appeal_id):
                            form=form)
 
 
+# Arguments: hidden and shown again from the debate itself ------------------------------------------
+
+def _argument(argument_id: int) -> Argument:
+    """The argument, if its demand is visible to this person (404 otherwise, like the demand)."""
+    argument = db.get_or_404(Argument, argument_id)
+    visible_proposal(argument.proposal_id)
+    return argument
+
+
+def _at_argument(argument: Argument) -> str:
+    return url_for("proposals.show", proposal_id=argument.proposal_id, _anchor=f"argument-{argument.id}")
+
+
+@bp.route("/arguments/<int:argument_id>/hide", methods=["GET", "POST"])
+@login_required
+def hide_argument(argument_id):
+    argument = _argument(argument_id)
+    permissions.require(can_moderate_argument(current_user, argument))
+    if argument.status != "visible":
+        flash(_("Only a visible argument can be hidden."), "error")
+        return see_other(_at_argument(argument))
+    form = ReasonForm()
+    if form.validate_on_submit():
+        services.hide_argument(current_user, argument, form.reason.data)
+        db.session.commit()
+        flash(_("The argument is hidden; its place shows your reason."), "success")
+        return see_other(_at_argument(argument))
+    return render_template("moderation/hide_argument.html", argument=argument, proposal=argument.proposal, form=form)
+
+
+@bp.route("/arguments/<int:argument_id>/restore", methods=["GET", "POST"])
+@login_required
+def restore_argument(argument_id):
+    argument = _argument(argument_id)
+    permissions.require(can_moderate_argument(current_user, argument))
+    if argument.status != "hidden":
+        raise InvalidTransition(_("Only a hidden argument can be restored."))
+    form = ReasonForm()
+    if form.validate_on_submit():
+        services.restore_argument(current_user, argument, form.reason.data)
+        db.session.commit()
+        flash(_("The argument is visible again."), "success")
+        return see_other(_at_argument(argument))
+    return render_template("moderation/hide_argument.html", argument=argument, proposal=argument.proposal, form=form,
+                           restoring=True)
+
+
 # Rules and the public log ----------------------------------------------------------------------
 
-@bp.route("/communities/<slug>/moderation/rules", methods=["GET", "POST"])
+@bp.route("/communities/<slug>/moderation/rules", methods=["GET", "POST"], endpoint="rules")
 @login_required
-def rules(slug):
+def edit_rules(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_edit_moderation_rules(current_user, community))
+    permissions.require(rules.can_edit_moderation_rules(current_user, community))
     current = services.rules_of(community)
     form = RulesForm(obj=current)
     if form.validate_on_submit():
@@ -275,3 +329,17 @@ def log(slug):
         abort(400)
     page = db.paginate(services.log(community), **_per_page())
     return render_template("moderation/log.html", community=community, page=page, log_line=log_line)
+
+
+def _demand_notice(proposal):
+    """Why a hidden demand is hidden (only its authors and the committee reach its page)."""
+    if proposal.status != "hidden":
+        return None
+    return {"hidden_case": rules.case_of(items.of("proposal", proposal))}
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.notices", "hidden", "moderation/_demand_notice.html", _demand_notice, order=10)
+    argument_written.connect(services.on_argument_written)
+    messages.register()

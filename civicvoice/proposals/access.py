@@ -2,14 +2,14 @@
 from flask import abort
 from flask_login import current_user
 
-from .. import permissions
 from ..extensions import db
+from . import rules
 from .models import Proposal
 
 
 def visible_proposal(proposal_id: int) -> Proposal:
     """The demand if this person may see it; 404 otherwise, so private demands do not leak."""
     proposal = db.get_or_404(Proposal, proposal_id)
-    if not permissions.can_view_proposal(current_user, proposal):
+    if not rules.can_view_proposal(current_user, proposal):
         abort(404)
     return proposal

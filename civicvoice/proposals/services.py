@@ -11,8 +11,9 @@ from ..communities import services as communities
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
 from ..extensions import db
-from . import states
+from . import signals, states
 from .models import CATEGORIES, REJECTION_REASONS, Coauthor, Proposal, Revision
+from .rules import invitation_for
 
 TEXT_FIELDS = ("title", "summary", "body", "category", "council_id", "place", "resolution")
 
@@ -23,17 +24,6 @@ def authors(proposal: Proposal) -> list:
     """The author and the co-authors who accepted, in the order they joined."""
     people = [proposal.author] if proposal.author is not None else []
     return people + [c.user for c in proposal.coauthors if c.status == "accepted"]
-
-
-def is_author(user, proposal: Proposal) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return user.id == proposal.author_id or any(
-        c.user_id == user.id and c.status == "accepted" for c in proposal.coauthors)
-
-
-def invitation_for(user, proposal: Proposal) -> Coauthor | None:
-    return next((c for c in proposal.coauthors if c.user_id == user.id and c.status == "invited"), None)
 
 
 def revisions(proposal: Proposal) -> list[Revision]:
@@ -242,10 +232,8 @@ def withdraw(actor, proposal: Proposal, reason: str) -> None:
     """The authors take the demand back; once it was public, its committee and co-signers are told."""
     event = _move(actor, proposal, "withdraw", reason)
     if proposal.published_at:
-        from ..signatures.services import signer_accounts
-
         activity.notify(event, [m.user for m in communities.committee(proposal.community)], kind="committee")
-        activity.notify(event, authors(proposal) + signer_accounts(proposal))
+        activity.notify(event, authors(proposal) + signals.followers_of(proposal))
     else:
         activity.notify(event, authors(proposal))
 
@@ -267,10 +255,8 @@ def not_adopt(actor, proposal: Proposal, told=frozenset(), **data) -> None:
 def _notify_authors_and_signers(event, proposal: Proposal, told) -> None:
     """The authors, then the co-signers: except those the vote itself tells (ids in `told`), so that nobody
     hears of one step twice."""
-    from ..signatures.services import signer_accounts
-
     _notify_authors(event, proposal)
-    activity.notify(event, [user for user in signer_accounts(proposal) if user.id not in told], kind="signed")
+    activity.notify(event, [user for user in signals.followers_of(proposal) if user.id not in told], kind="signed")
 
 
 def send_letter(actor, proposal: Proposal, **data):
@@ -307,14 +293,10 @@ def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
         raise InvalidInput(_("Choose another demand of the same community."))
     if kept.status not in states.ACTIVE_PUBLIC:
         raise InvalidInput(_("The demand to keep must be public and still active."))
-    from ..signatures.services import move as move_signatures
-
     event = _move(actor, duplicate, "merge", reason, kept_id=kept.id, kept_title=kept.title)
     duplicate.merged_into_id = kept.id
-    from ..signatures.services import signer_accounts
-
-    signers = signer_accounts(duplicate)  # before the move: who signed the duplicate hears where it went
-    move_signatures(duplicate, kept)
+    signers = signals.followers_of(duplicate)  # before the move: who signed the duplicate hears where it went
+    signals.merged.send(duplicate, kept=kept)
     kept.last_activity_at = utcnow()
     activity.record(actor, "proposal.merged_in", kept, kept.community, title=kept.title,
                     duplicate_id=duplicate.id, duplicate_title=duplicate.title)
@@ -329,9 +311,7 @@ def set_goal(actor, proposal: Proposal, goal: int) -> None:
     proposal.signature_goal = goal
     activity.record(actor, "proposal.goal_changed", proposal, proposal.community, before=before, after=goal)
     db.session.flush()
-    from ..signatures.services import check_goal
-
-    check_goal(proposal)
+    signals.goal_changed.send(proposal)
 
 
 def mergeable_targets(proposal: Proposal) -> list[Proposal]:

@@ -3,27 +3,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions
+from .. import permissions, sections
 from ..accounts import services as accounts
+from ..activity import messages
 from ..activity.services import timeline
+from ..communities.models import Council
+from ..communities.rules import is_member
 from ..communities.views import community_or_404
-from ..council.models import Council
-from ..deliberation.views import arguments_context
 from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
-from ..council import responses as council_responses
-from ..letters.services import of as letter_of
-from ..meetings.services import for_proposal
-from ..voting.services import for_proposal as vote_of
 from ..redirects import see_other
-from ..signatures.views import box_context
-from . import attachments, diff, services, states
+from . import attachments, diff, rules, services, signals, states, texts
+from .access import visible_proposal
 from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, ReasonForm, RejectForm
 from .models import Attachment, Proposal
-from .access import visible_proposal
-from .timeline import OFFICIAL, describe
 
 bp = Blueprint("proposals", __name__)
 
@@ -82,7 +77,7 @@ def similar(slug):
 @login_required
 def review_queue(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_review_proposals(current_user, community))
+    permissions.require(rules.can_review_proposals(current_user, community))
     queue = [(p, services.review_age(p)) for p in services.review_queue(community)]
     return render_template("proposals/review_queue.html", community=community, queue=queue)
 
@@ -110,7 +105,7 @@ def _uploads(form, proposal=None):
 @login_required
 def create(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_draft_proposal(current_user, community))
+    permissions.require(rules.can_draft_proposal(current_user, community))
     form = _proposal_form(community)
     if form.validate_on_submit() and (uploads := _uploads(form)) is not None:
         proposal = services.create_draft(current_user, community, **form.fields_data())
@@ -127,7 +122,7 @@ def create(slug):
 @login_required
 def edit(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_edit_proposal(current_user, proposal))
+    permissions.require(rules.can_edit_proposal(current_user, proposal))
     form = _proposal_form(proposal.community, obj=proposal)
     if form.validate_on_submit() and (uploads := _uploads(form, proposal)) is not None:
         services.edit(current_user, proposal, **form.fields_data())
@@ -146,36 +141,32 @@ def edit(proposal_id):
 @bp.route("/demands/<int:proposal_id>")
 def show(proposal_id):
     proposal = visible_proposal(proposal_id)
-    if council_responses.settle(proposal) is not None:  # the residents' 14-day check is over: weigh it now
+    if any(wrote for _receiver, wrote in signals.viewed.send(proposal)):
         db.session.commit()
     events = db.session.scalars(timeline("proposals", proposal.id)).all()
-    letter = letter_of(proposal)
-    context = box_context(proposal) | arguments_context(proposal) | dict(
-        authors=services.authors(proposal), events=events, meetings=for_proposal(proposal), poll=vote_of(proposal),
-        letter=letter, describe=describe, attachments=attachments.of(proposal),
-        invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
-        reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
-        coauthor_form=CoauthorForm(), official=OFFICIAL, hidden_case=_hidden_case(proposal),
-    ) | council_responses.page_context(proposal, current_user, letter)
-    return render_template("proposals/show.html", **context)
+    # What the features built on demands show here (the vote, the letter, signing, arguments, the council's side…).
+    fragments = {place: sections.render(f"demand.{place}", proposal=proposal) for place in PLACES}
+    return render_template(
+        "proposals/show.html", proposal=proposal, sections=fragments, authors=services.authors(proposal),
+        events=events, describe=_timeline_sentence, official=messages.OFFICIAL,
+        attachments=attachments.of(proposal), coauthor_form=CoauthorForm(),
+        invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None)
 
 
-def _hidden_case(proposal: Proposal):
-    """Why a hidden demand is hidden (only its authors and the committee reach its page)."""
-    if proposal.status != "hidden":
-        return None
-    from ..moderation import items
-    from ..moderation import services as moderation
+# The places of the demand page that other packages fill (sections.add("demand.<place>", …)).
+PLACES = ("notices", "aside", "after")
 
-    return moderation.case_of(items.of("proposal", proposal))
+
+def _timeline_sentence(event):
+    return messages.describe(event, notification=False)
 
 
 def _require_transition(proposal: Proposal, action: str) -> None:
     """403 for a role that never makes this move; 409 (InvalidTransition) for one that may, but not now."""
-    if (not permissions.can_transition_proposal(current_user, proposal, action)
-            and permissions.proposal_roles(current_user, proposal) & states.TRANSITIONS[action].roles):
+    if (not rules.can_transition_proposal(current_user, proposal, action)
+            and rules.proposal_roles(current_user, proposal) & states.TRANSITIONS[action].roles):
         raise InvalidTransition()
-    permissions.require(permissions.can_transition_proposal(current_user, proposal, action))
+    permissions.require(rules.can_transition_proposal(current_user, proposal, action))
 
 
 def _act(proposal: Proposal, action: str, message: str, *args):
@@ -243,7 +234,7 @@ def merge(proposal_id):
 @login_required
 def set_goal(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_set_signature_goal(current_user, proposal))
+    permissions.require(rules.can_set_signature_goal(current_user, proposal))
     form = GoalForm()
     if not form.validate_on_submit():
         flash(form.goal.errors[0], "error")
@@ -260,11 +251,11 @@ def set_goal(proposal_id):
 @login_required
 def invite_coauthor(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_invite_coauthor(current_user, proposal))
+    permissions.require(rules.can_invite_coauthor(current_user, proposal))
     form = CoauthorForm()
     user = accounts.find_by_email(form.email.data) if form.validate_on_submit() else None
     # A non-member reads like an unknown address: inviting must not reveal who has an account.
-    if user is None or not user.is_active or not permissions.is_member(user, proposal.community):
+    if user is None or not user.is_active or not is_member(user, proposal.community):
         flash(_("No member of this community uses this email address."), "error")
     else:
         services.invite_coauthor(current_user, proposal, user)
@@ -277,11 +268,11 @@ def invite_coauthor(proposal_id):
 @login_required
 def answer_invitation(proposal_id, answer):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_answer_coauthor_invitation(current_user, proposal))
+    permissions.require(rules.can_answer_coauthor_invitation(current_user, proposal))
     services.answer_invitation(current_user, proposal, answer == "accept")
     db.session.commit()
     flash(_("You are now a co-author.") if answer == "accept" else _("You declined the invitation."), "success")
-    if answer == "decline" and not permissions.can_view_proposal(current_user, proposal):
+    if answer == "decline" and not rules.can_view_proposal(current_user, proposal):
         return see_other(url_for(".mine"))
     return see_other(url_for(".show", proposal_id=proposal.id))
 
@@ -326,8 +317,13 @@ def attachment(proposal_id, attachment_id):
 @login_required
 def remove_attachment(proposal_id, attachment_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_edit_proposal(current_user, proposal))
+    permissions.require(rules.can_edit_proposal(current_user, proposal))
     attachments.remove(current_user, _attachment(proposal, attachment_id))
     db.session.commit()
     flash(_("Removed."), "success")
     return see_other(url_for(".edit", proposal_id=proposal.id))
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    texts.register()

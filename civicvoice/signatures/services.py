@@ -10,13 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from .. import activity
+from ..accounts.models import User
 from ..communities import services as communities
 from ..database import insert_ignoring, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
+from ..i18n import to_ascii_digits
 from ..proposals import states
-from ..accounts.models import User
+from ..proposals.attachments import store
 from ..proposals.models import Proposal
+from ..proposals.services import authors
 from .models import VISIBILITY, PaperBatch, Signature
 
 log = logging.getLogger(__name__)
@@ -41,8 +44,6 @@ def _count(proposal: Proposal, online: int = 0, paper: int = 0) -> None:
         .values(goal_reached_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     db.session.refresh(proposal)
     if reached == 1:
-        from ..proposals.services import authors
-
         event = activity.record(None, "proposal.goal_reached", proposal, proposal.community, title=proposal.title,
                                 goal=proposal.signature_goal)
         activity.notify(event, authors(proposal) + [m.user for m in communities.committee(proposal.community)])
@@ -205,7 +206,6 @@ def parse_rows(text: str) -> list[tuple[str, str, str]]:
             raise InvalidInput(_("Line %(n)s: the phone may contain digits only.", n=number))
         if len(parts[0]) > 120 or len(parts[1]) > 120 or len(phone) > 32:
             raise InvalidInput(_("Line %(n)s is too long.", n=number))
-        from ..i18n import to_ascii_digits
 
         rows.append((parts[0], parts[1], to_ascii_digits(phone)))
     if not rows:
@@ -215,8 +215,6 @@ def parse_rows(text: str) -> list[tuple[str, str, str]]:
 
 def record_paper_batch(actor, proposal: Proposal, *, centre, collected_on: date, scan, rows) -> PaperBatch:
     """Enter a sheet signed at a centre: the scan (a prepared upload) and one confirmed signature per row."""
-    from ..proposals.attachments import store
-
     if proposal.status not in states.SIGNABLE:
         raise InvalidTransition(_("This demand is not open for signatures."))
     if centre is not None and centre.community_id != proposal.community_id:
@@ -300,3 +298,22 @@ def all_signatures(proposal: Proposal) -> list[Signature]:
     return list(db.session.scalars(
         select(Signature).where(Signature.proposal_id == proposal.id, Signature.status == "confirmed")
         .order_by(Signature.confirmed_at, Signature.id)))
+
+
+# What signatures answer and do when the core announces (connected in views.init_app) ---------------------------
+
+def on_email_verified(user) -> str | None:
+    """Signatures given before the address was verified count from now on."""
+    return _("Your signature now counts.") if confirm_pending(user) else None
+
+
+def on_followers(proposal: Proposal) -> list:
+    return signer_accounts(proposal)
+
+
+def on_merged(duplicate: Proposal, kept: Proposal) -> None:
+    move(duplicate, kept)
+
+
+def on_goal_changed(proposal: Proposal) -> None:
+    check_goal(proposal)

@@ -1,13 +1,25 @@
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions
+from .. import permissions, sections
 from ..accounts import services as accounts
+from ..accounts.signals import email_verified
 from ..communities import services as communities
 from ..database import write_transaction
 from ..errors import InvalidInput
@@ -15,10 +27,13 @@ from ..extensions import db, limiter
 from ..htmx import after_post
 from ..i18n import format_number, language
 from ..proposals import attachments
+from ..proposals import signals as proposal_signals
 from ..proposals.access import visible_proposal
+from ..proposals.forms import GoalForm
 from ..proposals.models import Proposal
+from ..proposals.rules import can_view_proposal
 from ..redirects import see_other
-from . import export, services
+from . import export, rules, services, texts
 from .forms import CorrectPaperForm, PaperBatchForm, ReasonForm, RegisterAndSignForm, SignForm
 from .models import PaperBatch, Signature
 
@@ -64,7 +79,7 @@ _signing_per_account = limiter.shared_limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), sc
 @_signing_per_account
 def sign(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_sign_proposal(current_user, proposal))
+    permissions.require(rules.can_sign_proposal(current_user, proposal))
     form = SignForm()
     if not form.validate_on_submit():
         abort(400)
@@ -137,7 +152,7 @@ def signers(proposal_id):
     page = db.paginate(services.signers(proposal), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("signatures/signers.html", proposal=proposal, page=page,
-                           manage=permissions.can_manage_signatures(current_user, proposal))
+                           manage=rules.can_manage_signatures(current_user, proposal))
 
 
 @bp.route("/demands/<int:proposal_id>/count.json")
@@ -146,7 +161,7 @@ def count(proposal_id):
     response = jsonify(online=proposal.online_count, paper=proposal.paper_count, total=proposal.signature_count,
                        goal=proposal.signature_goal, goal_reached=proposal.goal_reached_at is not None)
     # Shared caches keep only what anyone may read: a demand under review (seen by its committee) stays private.
-    public = permissions.can_view_proposal(None, proposal)
+    public = can_view_proposal(None, proposal)
     response.headers["Cache-Control"] = ("public, max-age=60, stale-while-revalidate=120" if public
                                          else "private, no-store")
     return response
@@ -156,7 +171,7 @@ def count(proposal_id):
 @login_required
 def signers_csv(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    permissions.require(rules.can_manage_signatures(current_user, proposal))
     body = export.signers_csv(proposal, services.all_signatures(proposal))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=signers-{proposal.id}.csv", "Cache-Control": "no-store"})
@@ -169,7 +184,7 @@ def signers_csv(proposal_id):
 @login_required
 def paper(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    permissions.require(rules.can_manage_signatures(current_user, proposal))
     form = PaperBatchForm()
     form.centre.choices = [SelectChoice(c.id, c.name) for c in proposal.community.centres]
     form.centre.validate_choice = bool(form.centre.choices)  # no centre yet: the sheet is entered without one
@@ -188,7 +203,7 @@ def paper(proposal_id):
         form.collected_on.data = date.today()
     return render_template("signatures/paper.html", proposal=proposal, form=form,
                            signatures=services.paper_signatures(proposal),
-                           show_phones=permissions.can_see_private_contact(current_user))
+                           show_phones=rules.can_see_private_contact(current_user))
 
 
 def _checked(field, compute):
@@ -203,7 +218,7 @@ def _checked(field, compute):
 def _signature(signature_id: int) -> tuple[Signature, Proposal]:
     signature = db.get_or_404(Signature, signature_id)
     proposal = visible_proposal(signature.proposal_id)
-    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    permissions.require(rules.can_manage_signatures(current_user, proposal))
     return signature, proposal
 
 
@@ -226,7 +241,7 @@ def void(signature_id):
 def correct(signature_id):
     signature, proposal = _signature(signature_id)
     form = CorrectPaperForm(obj=signature)
-    if not permissions.can_see_private_contact(current_user):
+    if not rules.can_see_private_contact(current_user):
         del form.phone  # phones are for site administrators only; the stored one is kept
     if form.validate_on_submit():
         phone = (form.phone.data or "") if "phone" in form else (signature.phone or "")
@@ -242,7 +257,7 @@ def correct(signature_id):
 @login_required
 def scan(proposal_id, batch_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_manage_signatures(current_user, proposal))
+    permissions.require(rules.can_manage_signatures(current_user, proposal))
     batch = db.first_or_404(db.select(PaperBatch).where(PaperBatch.id == batch_id,
                                                         PaperBatch.proposal_id == proposal.id))
     response = send_file(attachments.path_for(batch.scan_key), mimetype=batch.scan_type,
@@ -250,3 +265,17 @@ def scan(proposal_id, batch_id):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _demand_signing(proposal: Proposal) -> dict:
+    return box_context(proposal) | {"goal_form": GoalForm(goal=proposal.signature_goal)}
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.aside", "signing", "signatures/_demand_signing.html", _demand_signing, order=40)
+    texts.register()
+    email_verified.connect(services.on_email_verified)
+    proposal_signals.followers.connect(services.on_followers)
+    proposal_signals.merged.connect(services.on_merged)
+    proposal_signals.goal_changed.connect(services.on_goal_changed)

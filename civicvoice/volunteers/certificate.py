@@ -1,10 +1,10 @@
-"""The certificate of volunteering: one activity's hours as a PDF, through the letters' machinery (WeasyPrint,
+"""The certificate of volunteering: one activity's hours as a PDF, through the PDF machinery the letters use (WeasyPrint,
 the vendored Amiri fonts, the fetcher that fetches nothing else), in Arabic or English whoever downloads it."""
 from flask import render_template
 from markupsafe import Markup
 
-from ..i18n import fixed_digits, force_locale
-from ..letters import pdf as renderer
+from .. import pdf as renderer
+from ..i18n import fixed_digits, force_locale, format_number
 
 LANGUAGES = ("ar", "en")
 
@@ -20,8 +20,6 @@ def html(signup, lang: str = "ar") -> str:
 
 
 def _hours(value: float) -> str:
-    from ..i18n import format_number
-
     return format_number(int(value) if float(value).is_integer() else value)
 
 

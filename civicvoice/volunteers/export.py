@@ -5,9 +5,9 @@ import io
 
 from flask_babel import gettext as _
 
-from .. import permissions
 from ..i18n import language, list_separator
 from ..signatures.export import cell
+from . import rules
 
 
 def signups_csv(viewer, opportunity, signups, profiles: dict) -> str:
@@ -18,10 +18,10 @@ def signups_csv(viewer, opportunity, signups, profiles: dict) -> str:
     writer.writerow([_("Number"), _("Name"), _("Status"), _("Phone"), _("Email"), _("Skills"), _("Hours"),
                      _("A word for the coordinator (optional)")])
     for number, signup in enumerate(signups, start=1):
-        contact = permissions.can_see_volunteer_contact(viewer, signup)
+        contact = rules.can_see_volunteer_contact(viewer, signup)
         profile = profiles.get(signup.user_id)
         skills = ""
-        if profile is not None and permissions.can_view_volunteer_profile(viewer, profile):
+        if profile is not None and rules.can_view_volunteer_profile(viewer, profile):
             skills = list_separator().join([skill.name(language()) for skill in profile.skills]
                                            + list(profile.tags or []))
         writer.writerow([number, cell(signup.user.known_name), cell(signup.status_label),

@@ -1,12 +1,24 @@
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamped, utcnow
 from ..extensions import db
+from ..proposals.models import CATEGORIES
 
 # Days of the week as Python numbers them (Monday 0): bit `n` of a `days` mask is that day.
 DAYS = {5: _l("Saturdays"), 6: _l("Sundays"), 0: _l("Mondays"), 1: _l("Tuesdays"), 2: _l("Wednesdays"),
@@ -115,8 +127,6 @@ class VolunteerProfile(Timestamped, db.Model):
 
 def category_bits() -> dict[str, int]:
     """A bit for each demand category, in the order the list declares them (SQL filters on the mask)."""
-    from ..proposals.models import CATEGORIES
-
     return {key: 1 << n for n, key in enumerate(CATEGORIES)}
 
 

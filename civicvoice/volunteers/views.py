@@ -9,10 +9,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from .. import permissions
+from .. import permissions, sections
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..accounts.signals import account_deleted
 from ..communities.models import Centre
+from ..communities.signals import member_left
 from ..communities.views import community_or_404
 from ..database import utcnow, write_transaction
 from ..errors import InvalidInput
@@ -23,11 +25,36 @@ from ..i18n import language
 from ..proposals.access import visible_proposal
 from ..proposals.models import CATEGORIES, Proposal
 from ..redirects import see_other
-from . import certificate, export, services
-from .forms import (AnswerForm, CoordinatorForm, FeedbackForm, HoursForm, OfferForm, OpportunityForm, ProfileForm,
-                    ReasonForm, SignupForm, SkillEditForm, SkillForm)
-from .models import (DAYS, TIMES, Coordinator, Feedback, Opportunity, Signup, Skill, VolunteerOffer,
-                     VolunteerProfile)
+from . import candidates, certificate, export, opportunities, rules, texts
+from . import feedback as volunteer_feedback
+from . import hours as volunteer_hours
+from . import offers as volunteer_offers
+from . import profiles as volunteer_profiles
+from . import signups as volunteer_signups
+from .forms import (
+    AnswerForm,
+    CoordinatorForm,
+    FeedbackForm,
+    HoursForm,
+    OfferForm,
+    OpportunityForm,
+    ProfileForm,
+    ReasonForm,
+    SignupForm,
+    SkillEditForm,
+    SkillForm,
+)
+from .models import (
+    DAYS,
+    TIMES,
+    Coordinator,
+    Feedback,
+    Opportunity,
+    Signup,
+    Skill,
+    VolunteerOffer,
+    VolunteerProfile,
+)
 
 bp = Blueprint("volunteers", __name__)
 
@@ -55,7 +82,7 @@ def _paginate(query):
 
 def _opportunity(opportunity_id: int) -> Opportunity:
     opportunity = db.get_or_404(Opportunity, opportunity_id)
-    if not permissions.can_view_opportunity(current_user, opportunity):
+    if not rules.can_view_opportunity(current_user, opportunity):
         abort(404)
     return opportunity
 
@@ -82,20 +109,19 @@ def skill_name(skill: Skill) -> str:
 @bp.app_context_processor
 def _helpers():
     return {"day_labels": DAYS, "time_labels": TIMES, "skill_name": skill_name, "categories": CATEGORIES,
-            "has_bit": lambda mask_value, bit: bool(mask_value >> bit & 1),
-            "volunteer_help": demand_help, "volunteer_centre": centre_volunteering}
+            "has_bit": lambda mask_value, bit: bool(mask_value >> bit & 1)}
 
 
 def demand_help(proposal: Proposal) -> dict:
     """What the demand page shows of volunteering: the offers' summary and the opportunities for it."""
-    return {"summary": services.offers_summary(proposal), "opportunities": services.upcoming(proposal=proposal)}
+    return {"summary": volunteer_offers.offers_summary(proposal), "opportunities": opportunities.upcoming(proposal=proposal)}
 
 
 def centre_volunteering(centre: Centre) -> dict:
     """What a centre's page shows: its coming opportunities, the demands raised there, this year's hours."""
     year = utcnow().astimezone(ZoneInfo(centre.community.timezone)).year
-    return {"opportunities": services.upcoming(centre=centre), "demands": _paginate(services.demands_at(centre)),
-            "hours": services.hours_at_centre(centre, year), "year": year}
+    return {"opportunities": opportunities.upcoming(centre=centre), "demands": _paginate(opportunities.demands_at(centre)),
+            "hours": volunteer_hours.hours_at_centre(centre, year), "year": year}
 
 
 # The volunteer's own pages ---------------------------------------------------------------------------
@@ -107,25 +133,25 @@ def _matched(matches, model):
 
 
 def _skill_names() -> dict:
-    return {skill.key: skill_name(skill) for skill in services.skills(active_only=False)}
+    return {skill.key: skill_name(skill) for skill in volunteer_profiles.skills(active_only=False)}
 
 
 @bp.route("/volunteer")
 @login_required
 def home():
-    profile = services.profile_of(current_user)
-    page = ListPage(services.suggestions(current_user), current_app.config["PER_PAGE"])
+    profile = volunteer_profiles.profile_of(current_user)
+    page = ListPage(candidates.suggestions(current_user), current_app.config["PER_PAGE"])
     page.items = _matched(page.items, Opportunity)
     return render_template("volunteers/home.html", profile=profile, page=page, skill_names=_skill_names(),
-                           invitations=services.invitations(current_user), form=ActionForm(),
-                           total=services.total_hours(current_user))
+                           invitations=volunteer_hours.invitations(current_user), form=ActionForm(),
+                           total=volunteer_hours.total_hours(current_user))
 
 
 @bp.route("/volunteer/history")
 @login_required
 def history():
-    return render_template("volunteers/history.html", page=_paginate(services.history(current_user)),
-                           total=services.total_hours(current_user))
+    return render_template("volunteers/history.html", page=_paginate(volunteer_hours.history(current_user)),
+                           total=volunteer_hours.total_hours(current_user))
 
 
 def _profile_form(profile: VolunteerProfile | None) -> ProfileForm:
@@ -136,19 +162,19 @@ def _profile_form(profile: VolunteerProfile | None) -> ProfileForm:
                 "times": [t for t in range(3) if profile.times >> t & 1], "centres": [c.id for c in profile.centres],
                 "about": profile.about, "visibility": profile.visibility}
     form = ProfileForm(**data)
-    form.skills.choices = [SelectChoice(s.id, skill_name(s)) for s in services.skills()]
-    form.centres.choices = [SelectChoice(c.id, c.name) for c in services.centre_choices(current_user)]
+    form.skills.choices = [SelectChoice(s.id, skill_name(s)) for s in volunteer_profiles.skills()]
+    form.centres.choices = [SelectChoice(c.id, c.name) for c in volunteer_profiles.centre_choices(current_user)]
     return form
 
 
 @bp.route("/volunteer/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    permissions.require(permissions.can_edit_volunteer_profile(current_user))
-    form = _profile_form(services.profile_of(current_user))
-    if form.validate_on_submit() and _try(form, "tags", lambda: services.save_profile(
-            current_user, skill_ids=form.skills.data, tags=services.parse_tags(form.tags.data),
-            interests=form.interests.data, days=services.mask(form.days.data), times=services.mask(form.times.data),
+    permissions.require(rules.can_edit_volunteer_profile(current_user))
+    form = _profile_form(volunteer_profiles.profile_of(current_user))
+    if form.validate_on_submit() and _try(form, "tags", lambda: volunteer_profiles.save_profile(
+            current_user, skill_ids=form.skills.data, tags=volunteer_profiles.parse_tags(form.tags.data),
+            interests=form.interests.data, days=volunteer_profiles.mask(form.days.data), times=volunteer_profiles.mask(form.times.data),
             centre_ids=form.centres.data, about=form.about.data or "", visibility=form.visibility.data)):
         db.session.commit()
         flash(_("Your volunteer profile is saved."), "success")
@@ -160,7 +186,7 @@ def profile():
 @login_required
 def show_profile(user_id):
     profile = db.first_or_404(select(VolunteerProfile).where(VolunteerProfile.user_id == user_id))
-    if not permissions.can_view_volunteer_profile(current_user, profile):
+    if not rules.can_view_volunteer_profile(current_user, profile):
         abort(404)
     return render_template("volunteers/profile.html", profile=profile)
 
@@ -170,19 +196,19 @@ def show_profile(user_id):
 @bp.route("/demands/<int:proposal_id>/offers")
 def offers(proposal_id):
     proposal = visible_proposal(proposal_id)
-    return render_template("volunteers/offers.html", proposal=proposal, page=_paginate(services.offers(proposal)),
-                           summary=services.offers_summary(proposal), form=ActionForm(),
-                           mine=services.own_offers(current_user, proposal))
+    return render_template("volunteers/offers.html", proposal=proposal, page=_paginate(volunteer_offers.offers(proposal)),
+                           summary=volunteer_offers.offers_summary(proposal), form=ActionForm(),
+                           mine=volunteer_offers.own_offers(current_user, proposal))
 
 
 @bp.route("/demands/<int:proposal_id>/offer-help", methods=["GET", "POST"])
 @login_required
 def offer_help(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_offer_help(current_user, proposal))
+    permissions.require(rules.can_offer_help(current_user, proposal))
     form = OfferForm()
-    form.skill_id.choices = [SelectChoice("", _("None"))] + [SelectChoice(s.id, skill_name(s)) for s in services.skills()]
-    if form.validate_on_submit() and _try(form, "detail", lambda: services.offer_help(
+    form.skill_id.choices = [SelectChoice("", _("None"))] + [SelectChoice(s.id, skill_name(s)) for s in volunteer_profiles.skills()]
+    if form.validate_on_submit() and _try(form, "detail", lambda: volunteer_offers.offer_help(
             current_user, proposal, kind=form.kind.data, detail=form.detail.data, hours=form.hours.data,
             skill_id=form.skill_id.data)):
         db.session.commit()
@@ -197,8 +223,8 @@ def offer_help(proposal_id):
 def withdraw_offer(offer_id):
     offer = db.get_or_404(VolunteerOffer, offer_id)
     proposal = visible_proposal(offer.proposal_id)
-    permissions.require(permissions.can_withdraw_offer(current_user, offer))
-    services.withdraw_offer(current_user, offer)
+    permissions.require(rules.can_withdraw_offer(current_user, offer))
+    volunteer_offers.withdraw_offer(current_user, offer)
     db.session.commit()
     flash(_("Your offer is withdrawn."), "success")
     return see_other(url_for(".offers", proposal_id=proposal.id))
@@ -210,7 +236,7 @@ def withdraw_offer(offer_id):
 def index(slug):
     community = community_or_404(slug)
     return render_template("volunteers/index.html", community=community,
-                           page=_paginate(services.listing(community)))
+                           page=_paginate(opportunities.listing(community)))
 
 
 def _opportunity_form(community, opportunity: Opportunity | None = None) -> OpportunityForm:
@@ -224,12 +250,12 @@ def _opportunity_form(community, opportunity: Opportunity | None = None) -> Oppo
             data |= {"date": local.date(), "time": local.time().replace(second=0, microsecond=0)}
     form = OpportunityForm(obj=opportunity, **data)
     form.centre_id.choices = [SelectChoice("", _("None"))] + [SelectChoice(c.id, c.name) for c in community.centres]
-    demands = db.session.scalars(services.linkable_demands(
+    demands = db.session.scalars(opportunities.linkable_demands(
         community, opportunity.proposal_id if opportunity is not None else None))
     form.proposal_id.choices = [SelectChoice("", _("None"))] + [SelectChoice(p.id, p.title) for p in demands]
-    form.skills.choices = [SelectChoice(s.id, skill_name(s)) for s in services.skills()]
+    form.skills.choices = [SelectChoice(s.id, skill_name(s)) for s in volunteer_profiles.skills()]
     form.coordinator_id.choices = [SelectChoice("", _("The committee"))] + [
-        SelectChoice(c.user_id, f"{c.user.known_name} ({c.organisation})") for c in services.coordinators(community)]
+        SelectChoice(c.user_id, f"{c.user.known_name} ({c.organisation})") for c in opportunities.coordinators(community)]
     return form
 
 
@@ -240,8 +266,8 @@ def _opportunity_fields(form: OpportunityForm, community) -> dict:
         starts_at = local.astimezone(timezone.utc)
     return {"title": form.title.data, "description": form.description.data or "", "centre_id": form.centre_id.data,
             "proposal_id": form.proposal_id.data, "starts_at": starts_at,
-            "duration_minutes": form.duration_minutes.data, "days": services.mask(form.days.data),
-            "times": services.mask(form.times.data), "category": form.category.data or None,
+            "duration_minutes": form.duration_minutes.data, "days": volunteer_profiles.mask(form.days.data),
+            "times": volunteer_profiles.mask(form.times.data), "category": form.category.data or None,
             "capacity": form.capacity.data, "skill_ids": form.skills.data,
             "coordinator_id": form.coordinator_id.data}
 
@@ -257,7 +283,7 @@ def _new_opportunity(slug: str, allowed, action, message: str, template: str = "
         db.session.commit()
         flash(message, "success")
         return see_other(_here(created[0]))
-    proposing = action is services.propose
+    proposing = action is opportunities.propose
     return render_template(template, form=form, community=community, opportunity=None, proposing=proposing), (
         400 if request.method == "POST" else 200)
 
@@ -265,14 +291,14 @@ def _new_opportunity(slug: str, allowed, action, message: str, template: str = "
 @bp.route("/communities/<slug>/opportunities/new", methods=["GET", "POST"])
 @login_required
 def create(slug):
-    return _new_opportunity(slug, permissions.can_coordinate_volunteers, services.post,
+    return _new_opportunity(slug, rules.can_coordinate_volunteers, opportunities.post,
                             _("The opportunity is open; the volunteers it matches are told."))
 
 
 @bp.route("/communities/<slug>/opportunities/propose", methods=["GET", "POST"])
 @login_required
 def propose(slug):
-    return _new_opportunity(slug, permissions.can_propose_opportunity, services.propose,
+    return _new_opportunity(slug, rules.can_propose_opportunity, opportunities.propose,
                             _("Thank you: a coordinator will look at your proposal."))
 
 
@@ -280,40 +306,40 @@ def propose(slug):
 @login_required
 def dashboard(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_coordinate_volunteers(current_user, community))
+    permissions.require(rules.can_coordinate_volunteers(current_user, community))
     return render_template("volunteers/dashboard.html", community=community,
-                           proposed=_paginate(services.listing(community, ("proposed",))),
-                           by_centre=services.feedback_by_centre(community),
-                           coordinators=services.coordinators(community))
+                           proposed=_paginate(opportunities.listing(community, ("proposed",))),
+                           by_centre=volunteer_feedback.feedback_by_centre(community),
+                           coordinators=opportunities.coordinators(community))
 
 
 @bp.route("/communities/<slug>/coordinators", methods=["GET", "POST"])
 @login_required
 def coordinators(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_manage_coordinators(current_user, community))
+    permissions.require(rules.can_manage_coordinators(current_user, community))
     form = CoordinatorForm()
     if form.validate_on_submit():
         user = accounts.find_by_email(form.email.data)
         if user is None or not user.is_active:
             form.email.errors = [_("No account uses this email address. Ask the person to register first.")]
         else:
-            services.add_coordinator(current_user, community, user, form.organisation.data)
+            opportunities.add_coordinator(current_user, community, user, form.organisation.data)
             db.session.commit()
             flash(_("The partner coordinator is added."), "success")
             return see_other(url_for(".coordinators", slug=slug))
     return render_template("volunteers/coordinators.html", community=community, form=form, action=ActionForm(),
-                           coordinators=services.coordinators(community))
+                           coordinators=opportunities.coordinators(community))
 
 
 @bp.post("/communities/<slug>/coordinators/<int:coordinator_id>/remove")
 @login_required
 def remove_coordinator(slug, coordinator_id):
     community = community_or_404(slug)
-    permissions.require(permissions.can_manage_coordinators(current_user, community))
+    permissions.require(rules.can_manage_coordinators(current_user, community))
     coordinator = db.first_or_404(select(Coordinator).where(Coordinator.id == coordinator_id,
                                                             Coordinator.community_id == community.id))
-    services.remove_coordinator(current_user, coordinator)
+    opportunities.remove_coordinator(current_user, coordinator)
     db.session.commit()
     flash(_("Removed."), "success")
     return see_other(url_for(".coordinators", slug=slug))
@@ -322,7 +348,7 @@ def remove_coordinator(slug, coordinator_id):
 # One opportunity -------------------------------------------------------------------------------------
 
 def signup_context(opportunity: Opportunity) -> dict:
-    return {"opportunity": opportunity, "signup": services.signup_of(current_user, opportunity),
+    return {"opportunity": opportunity, "signup": volunteer_signups.signup_of(current_user, opportunity),
             "signup_form": SignupForm(formdata=None)}
 
 
@@ -336,10 +362,10 @@ def show(opportunity_id):
 @login_required
 def edit(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_edit_opportunity(current_user, opportunity))
+    permissions.require(rules.can_edit_opportunity(current_user, opportunity))
     community = opportunity.community
     form = _opportunity_form(community, opportunity)
-    if form.validate_on_submit() and _try(form, "title", lambda: services.edit(
+    if form.validate_on_submit() and _try(form, "title", lambda: opportunities.edit(
             current_user, opportunity, **_opportunity_fields(form, community))):
         db.session.commit()
         flash(_("Saved; the volunteers who signed up are told."), "success")
@@ -352,10 +378,10 @@ def edit(opportunity_id):
 @login_required
 def cancel(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_cancel_opportunity(current_user, opportunity))
+    permissions.require(rules.can_cancel_opportunity(current_user, opportunity))
     form = ReasonForm()
     if form.validate_on_submit():
-        services.cancel(current_user, opportunity, form.reason.data)
+        opportunities.cancel(current_user, opportunity, form.reason.data)
         db.session.commit()
         flash(_("The opportunity is cancelled; everyone who signed up is told."), "success")
         return see_other(_here(opportunity))
@@ -366,11 +392,11 @@ def cancel(opportunity_id):
 @login_required
 def reject(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_decide_opportunity(current_user, opportunity))
+    permissions.require(rules.can_decide_opportunity(current_user, opportunity))
     form = ReasonForm()
     form.reason.description = _("The person who proposed it reads your reason.")
     if form.validate_on_submit():
-        services.reject(current_user, opportunity, form.reason.data)
+        opportunities.reject(current_user, opportunity, form.reason.data)
         db.session.commit()
         flash(_("The proposal is not approved; its author is told."), "success")
         return see_other(url_for(".dashboard", slug=opportunity.community.slug))
@@ -381,9 +407,9 @@ def reject(opportunity_id):
 @login_required
 def decide(opportunity_id, action):
     opportunity = _opportunity(opportunity_id)
-    allowed = permissions.can_close_opportunity if action == "close" else permissions.can_decide_opportunity
+    allowed = rules.can_close_opportunity if action == "close" else rules.can_decide_opportunity
     permissions.require(allowed(current_user, opportunity))
-    getattr(services, action)(current_user, opportunity)
+    getattr(opportunities, action)(current_user, opportunity)
     db.session.commit()
     flash(_("Sign-ups are closed; the volunteers who signed up are told.") if action == "close" else
           _("The opportunity is approved and open; its author and the volunteers it matches are told."), "success")
@@ -395,13 +421,13 @@ def decide(opportunity_id, action):
 @login_required
 def sign_up(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_sign_up(current_user, opportunity))
+    permissions.require(rules.can_sign_up(current_user, opportunity))
     form = SignupForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        signup = services.sign_up(current_user, opportunity, form.message.data or "")
-    except (services.Full, services.AlreadySignedUp) as refused:
+        signup = volunteer_signups.sign_up(current_user, opportunity, form.message.data or "")
+    except (volunteer_signups.Full, volunteer_signups.AlreadySignedUp) as refused:
         db.session.rollback()
         flash(refused.message, "error")
         return see_other(_here(opportunity))
@@ -416,8 +442,8 @@ def sign_up(opportunity_id):
 @login_required
 def withdraw(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_withdraw_signup(current_user, opportunity))
-    services.withdraw(current_user, opportunity)
+    permissions.require(rules.can_withdraw_signup(current_user, opportunity))
+    volunteer_signups.withdraw(current_user, opportunity)
     db.session.commit()
     flash(_("Your sign-up is withdrawn."), "success")
     return after_post("volunteers/_signup.html", _here(opportunity) + "#signup", **signup_context(opportunity))
@@ -429,17 +455,17 @@ def withdraw(opportunity_id):
 @login_required
 def signups(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_coordinate_opportunity(current_user, opportunity))
+    permissions.require(rules.can_coordinate_opportunity(current_user, opportunity))
     return render_template("volunteers/signups.html", opportunity=opportunity, form=ActionForm(),
-                           page=_paginate(services.signups(opportunity)))
+                           page=_paginate(volunteer_signups.signups(opportunity)))
 
 
 @bp.route("/opportunities/<int:opportunity_id>/signups.csv")
 @login_required
 def signups_csv(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_coordinate_opportunity(current_user, opportunity))
-    rows = db.session.scalars(services.signups(opportunity)).all()
+    permissions.require(rules.can_coordinate_opportunity(current_user, opportunity))
+    rows = db.session.scalars(volunteer_signups.signups(opportunity)).all()
     profiles = {p.user_id: p for p in db.session.scalars(select(VolunteerProfile).where(
         VolunteerProfile.user_id.in_([s.user_id for s in rows])))}
     response = Response(export.signups_csv(current_user, opportunity, rows, profiles), mimetype="text/csv")
@@ -453,8 +479,8 @@ def signups_csv(opportunity_id):
 @login_required
 def decide_signup(signup_id, decision):
     signup = db.get_or_404(Signup, signup_id)
-    permissions.require(permissions.can_decide_signup(current_user, signup))
-    (services.confirm if decision == "confirm" else services.decline)(current_user, signup)
+    permissions.require(rules.can_decide_signup(current_user, signup))
+    (volunteer_signups.confirm if decision == "confirm" else volunteer_signups.decline)(current_user, signup)
     db.session.commit()
     flash(_("Confirmed; the volunteer is told.") if decision == "confirm" else _("Declined; the volunteer is told."),
           "success")
@@ -465,8 +491,8 @@ def decide_signup(signup_id, decision):
 @login_required
 def suggested(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_coordinate_opportunity(current_user, opportunity))
-    page = ListPage(services.suggested_volunteers(current_user, opportunity), current_app.config["PER_PAGE"])
+    permissions.require(rules.can_coordinate_opportunity(current_user, opportunity))
+    page = ListPage(candidates.suggested_volunteers(current_user, opportunity), current_app.config["PER_PAGE"])
     page.items = _matched(page.items, User)
     return render_template("volunteers/suggested.html", opportunity=opportunity, page=page, form=ActionForm(),
                            skill_names=_skill_names())
@@ -476,11 +502,11 @@ def suggested(opportunity_id):
 @login_required
 def invite(opportunity_id, user_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_invite_volunteers(current_user, opportunity))
-    profile = services.profile_of(db.get_or_404(User, user_id))
-    if profile is None or not permissions.can_view_volunteer_profile(current_user, profile):
+    permissions.require(rules.can_invite_volunteers(current_user, opportunity))
+    profile = volunteer_profiles.profile_of(db.get_or_404(User, user_id))
+    if profile is None or not rules.can_view_volunteer_profile(current_user, profile):
         abort(404)  # the suggestions a coordinator may see are the people they may invite
-    services.invite(current_user, opportunity, profile.user)
+    volunteer_signups.invite(current_user, opportunity, profile.user)
     db.session.commit()
     flash(_("The invitation is sent."), "success")
     return see_other(url_for(".suggested", opportunity_id=opportunity.id))
@@ -490,14 +516,14 @@ def invite(opportunity_id, user_id):
 @login_required
 def hours(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_record_hours(current_user, opportunity))
-    rows = {signup.id: signup for signup in services.confirmed(opportunity)}
+    permissions.require(rules.can_record_hours(current_user, opportunity))
+    rows = {signup.id: signup for signup in volunteer_signups.confirmed(opportunity)}
     form = HoursForm() if request.method == "POST" else HoursForm(lines=[
         {"signup_id": s.id, "hours": s.hours} for s in rows.values()])
     if form.validate_on_submit():
         values = {line.signup_id.data: float(line.hours.data) if line.hours.data is not None else None
                   for line in form.lines if line.signup_id.data in rows}
-        services.record_hours(current_user, opportunity, values)
+        volunteer_hours.record_hours(current_user, opportunity, values)
         db.session.commit()
         flash(_("The hours are recorded; each volunteer is told."), "success")
         return see_other(_here(opportunity))
@@ -510,22 +536,22 @@ def hours(opportunity_id):
 @login_required
 def feedback(opportunity_id):
     opportunity = _opportunity(opportunity_id)
-    permissions.require(permissions.can_coordinate_opportunity(current_user, opportunity))
+    permissions.require(rules.can_coordinate_opportunity(current_user, opportunity))
     return render_template("volunteers/feedback.html", opportunity=opportunity, answer_form=AnswerForm(formdata=None),
-                           page=_paginate(services.feedback_of(opportunity)),
-                           summary=services.feedback_summary(opportunity))
+                           page=_paginate(volunteer_feedback.feedback_of(opportunity)),
+                           summary=volunteer_feedback.feedback_summary(opportunity))
 
 
 @bp.post("/feedback/<int:feedback_id>/answer")
 @login_required
 def answer_feedback(feedback_id):
     item = db.get_or_404(Feedback, feedback_id)
-    permissions.require(permissions.can_answer_feedback(current_user, item))
+    permissions.require(rules.can_answer_feedback(current_user, item))
     form = AnswerForm()
     if not form.validate_on_submit():
         flash(form.answer.errors[0] if form.answer.errors else _("Write your answer."), "error")
     else:
-        services.answer_feedback(current_user, item, form.answer.data)
+        volunteer_feedback.answer_feedback(current_user, item, form.answer.data)
         db.session.commit()
         flash(_("Your answer is sent to the volunteer."), "success")
     return see_other(url_for(".feedback", opportunity_id=item.opportunity_id))
@@ -537,10 +563,10 @@ def answer_feedback(feedback_id):
 @login_required
 def give_feedback(signup_id):
     signup = db.get_or_404(Signup, signup_id)
-    permissions.require(permissions.can_give_feedback(current_user, signup))
+    permissions.require(rules.can_give_feedback(current_user, signup))
     form = FeedbackForm()
     if form.validate_on_submit():
-        services.give_feedback(current_user, signup, rating=form.rating.data, went_well=form.went_well.data or "",
+        volunteer_feedback.give_feedback(current_user, signup, rating=form.rating.data, went_well=form.went_well.data or "",
                                to_improve=form.to_improve.data or "", ideas=form.ideas.data or "")
         db.session.commit()
         flash(_("Thank you for your feedback: the coordinators read it."), "success")
@@ -553,7 +579,7 @@ def give_feedback(signup_id):
 @login_required
 def certificate_pdf(signup_id):
     signup = db.get_or_404(Signup, signup_id)
-    permissions.require(permissions.can_download_certificate(current_user, signup))
+    permissions.require(rules.can_download_certificate(current_user, signup))
     lang = request.args.get("lang", language())
     data = certificate.pdf(signup, lang if lang in certificate.LANGUAGES else "ar")
     response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, max_age=0,
@@ -568,27 +594,38 @@ def certificate_pdf(signup_id):
 @bp.route("/admin/skills", methods=["GET", "POST"])
 @login_required
 def skills():
-    permissions.require(permissions.can_manage_skills(current_user))
+    permissions.require(rules.can_manage_skills(current_user))
     form = SkillForm()
-    if form.validate_on_submit() and _try(form, "key", lambda: services.add_skill(
+    if form.validate_on_submit() and _try(form, "key", lambda: volunteer_profiles.add_skill(
             current_user, key=form.key.data, name_ar=form.name_ar.data, name_en=form.name_en.data)):
         db.session.commit()
         flash(_("The skill is added to the list."), "success")
         return see_other(url_for(".skills"))
-    return render_template("volunteers/skills.html", form=form, skills=services.skills(active_only=False)), (
+    return render_template("volunteers/skills.html", form=form, skills=volunteer_profiles.skills(active_only=False)), (
         400 if request.method == "POST" else 200)
 
 
 @bp.route("/admin/skills/<int:skill_id>", methods=["GET", "POST"])
 @login_required
 def edit_skill(skill_id):
-    permissions.require(permissions.can_manage_skills(current_user))
+    permissions.require(rules.can_manage_skills(current_user))
     skill = db.get_or_404(Skill, skill_id)
     form = SkillEditForm(obj=skill)
     if form.validate_on_submit():
-        services.update_skill(current_user, skill, name_ar=form.name_ar.data, name_en=form.name_en.data,
+        volunteer_profiles.update_skill(current_user, skill, name_ar=form.name_ar.data, name_en=form.name_en.data,
                               active=form.active.data)
         db.session.commit()
         flash(_("Saved."), "success")
         return see_other(url_for(".skills"))
     return render_template("volunteers/skill_form.html", form=form, skill=skill)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.aside", "help", "volunteers/_demand_help.html",
+                 lambda proposal: {"help": demand_help(proposal)}, order=60)
+    sections.add("centre.aside", "volunteering", "volunteers/_centre.html",
+                 lambda community, centre: {"v": centre_volunteering(centre)}, order=20)
+    texts.register()
+    member_left.connect(volunteer_signups.on_member_left)
+    account_deleted.connect(volunteer_signups.on_account_deleted)

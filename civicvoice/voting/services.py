@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from .. import activity
-from ..communities.models import Membership
+from ..accounts.models import User
+from ..communities.models import Block, Membership
 from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
 from ..extensions import db
@@ -15,6 +16,7 @@ from ..proposals import services as proposals
 from ..proposals.models import Proposal
 from . import tally
 from .models import CHOICES, MAJORITIES, Ballot, Elector, Participation, Poll, PollOption, Proxy
+from .rules import is_elector, participation_of, proxy_given
 
 PRIORITY_STATUSES = frozenset({"open", "adopted"})
 MAX_OPTIONS = 20
@@ -36,9 +38,6 @@ def _snapshot(poll: Poll, verified_only: bool) -> int:
     """Copy the community's active members (identity-verified ones only, if asked) as the electorate, in SQL.
 
     Members the committee blocked there are left out: they may not vote, so they must not weigh on the turnout."""
-    from ..accounts.models import User
-    from ..moderation.models import Block
-
     blocked = exists().where(Block.community_id == poll.community_id, Block.user_id == Membership.user_id,
                              Block.in_force_at(utcnow()))
     members = (select(literal(poll.id), Membership.user_id).join(User, User.id == Membership.user_id)
@@ -113,24 +112,8 @@ def open_priority_ballot(actor, community, *, title: str, proposal_ids: list[int
 # Reading ---------------------------------------------------------------------------------------
 
 def electors(poll: Poll) -> list:
-    from ..accounts.models import User
-
     return list(db.session.scalars(select(User).join(Elector, Elector.user_id == User.id)
                                    .where(Elector.poll_id == poll.id)))
-
-
-def is_elector(user, poll: Poll) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(select(Elector.id).where(Elector.poll_id == poll.id, Elector.user_id == user.id)) \
-        is not None
-
-
-def participation_of(user, poll: Poll) -> Participation | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(select(Participation).where(Participation.poll_id == poll.id,
-                                                         Participation.user_id == user.id))
 
 
 def ballot_of(user, poll: Poll) -> Ballot | None:
@@ -138,19 +121,6 @@ def ballot_of(user, poll: Poll) -> Ballot | None:
     if poll.secret or user is None or not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(select(Ballot).where(Ballot.poll_id == poll.id, Ballot.voter_id == user.id))
-
-
-def proxy_given(user, poll: Poll) -> Proxy | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(select(Proxy).where(Proxy.poll_id == poll.id, Proxy.grantor_id == user.id))
-
-
-def proxies_held(user, poll: Poll) -> list[Proxy]:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    return list(db.session.scalars(select(Proxy).where(Proxy.poll_id == poll.id, Proxy.holder_id == user.id)
-                                   .order_by(Proxy.id)))
 
 
 def _listed(query):
@@ -199,8 +169,6 @@ def channels(poll: Poll, user_ids: list[int]) -> dict[int, Participation]:
 
 def assistable(poll: Poll) -> list:
     """Electors verified in person who have not voted: whom the committee may record a ballot for."""
-    from ..accounts.models import User
-
     voted = select(Participation.user_id).where(Participation.poll_id == poll.id)
     return list(db.session.scalars(
         select(User).join(Elector, Elector.user_id == User.id)

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions
+from .. import permissions, sections
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..communities.views import community_or_404
@@ -19,9 +19,17 @@ from ..i18n import direction, ltr_text
 from ..proposals.access import visible_proposal
 from ..redirects import see_other
 from ..signatures.export import cell
-from . import charts, services
-from .forms import (ApprovalForm, AssistedVoterForm, CloseForm, OpenVoteForm, PriorityForm, ProxyForm, YesNoForm,
-                    ranking_form)
+from . import charts, rules, services, texts
+from .forms import (
+    ApprovalForm,
+    AssistedVoterForm,
+    CloseForm,
+    OpenVoteForm,
+    PriorityForm,
+    ProxyForm,
+    YesNoForm,
+    ranking_form,
+)
 from .models import CHOICES, Poll
 
 bp = Blueprint("voting", __name__)
@@ -51,7 +59,7 @@ def _closes_at(form) -> object:
 @login_required
 def open_vote(proposal_id):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_open_vote(current_user, proposal))
+    permissions.require(rules.can_open_vote(current_user, proposal))
     form = OpenVoteForm()
     if form.validate_on_submit():
         poll = services.open_adoption_vote(
@@ -67,7 +75,7 @@ def open_vote(proposal_id):
 @login_required
 def create_priority(slug):
     community = community_or_404(slug)
-    permissions.require(permissions.can_create_priority_ballot(current_user, community))
+    permissions.require(rules.can_create_priority_ballot(current_user, community))
     form = PriorityForm(quorum_percent=0)
     form.options.choices = [SelectChoice(p.id, p.title) for p in services.priority_choices(community)]
     if form.validate_on_submit() and _options_chosen(form):
@@ -150,10 +158,10 @@ def poll_context(poll: Poll, form=None) -> dict:
     answer = (ballot.choice if poll.method == "yes_no" else ballot.ranking) if ballot else None
     return {
         "poll": poll, "proposal": poll.proposal, "ballot": ballot,
-        "participation": services.participation_of(current_user, poll),
+        "participation": rules.participation_of(current_user, poll),
         "form": form or _ballot_form(poll, answer), "proxy_form": ProxyForm(formdata=None),
-        "proxy_given": services.proxy_given(current_user, poll),
-        "proxies_held": [(proxy, _ballot_form(poll)) for proxy in services.proxies_held(current_user, poll)
+        "proxy_given": rules.proxy_given(current_user, poll),
+        "proxies_held": [(proxy, _ballot_form(poll)) for proxy in rules.proxies_held(current_user, poll)
                          if not proxy.used],
         "results": _results(poll) if poll.status == "closed" else None,
         "labels": _labels(poll), "action_form": ActionForm(),
@@ -172,13 +180,13 @@ def _receipt_message(ballot) -> str:
 
 def _refuse_clearly(poll: Poll) -> None:
     """An elector whose ballot can no longer be cast or changed is told why (409), not merely refused (403)."""
-    if permissions.can_vote(current_user, poll) or not services.is_elector(current_user, poll):
+    if rules.can_vote(current_user, poll) or not rules.is_elector(current_user, poll):
         return
     if not poll.is_open:
         raise InvalidTransition(_("This vote is closed."))
-    if services.participation_of(current_user, poll) is not None:
+    if rules.participation_of(current_user, poll) is not None:
         raise Conflict(_("This vote was already cast; it cannot be changed."))
-    if services.proxy_given(current_user, poll) is not None:
+    if rules.proxy_given(current_user, poll) is not None:
         raise Conflict(_("You gave your proxy for this vote: take it back to vote yourself."))
 
 
@@ -188,12 +196,12 @@ def _refuse_clearly(poll: Poll) -> None:
 def cast(poll_id):
     poll = _poll(poll_id)
     _refuse_clearly(poll)
-    permissions.require(permissions.can_vote(current_user, poll))
+    permissions.require(rules.can_vote(current_user, poll))
     form = _ballot_form(poll)
     answer = _answer(poll, form)
     if answer is None:
         return render_template("voting/show.html", **poll_context(poll, form)), 400
-    changing = services.participation_of(current_user, poll) is not None
+    changing = rules.participation_of(current_user, poll) is not None
     ballot = services.cast(current_user, poll, answer)
     db.session.commit()
     flash(_("Your vote is changed.") if changing else _receipt_message(ballot), "success")
@@ -205,8 +213,8 @@ def cast(poll_id):
 @login_required
 def cast_by_proxy(poll_id, grantor_id):
     poll = _poll(poll_id)
-    permissions.require(permissions.can_vote_by_proxy(current_user, poll))
-    proxy = next((p for p in services.proxies_held(current_user, poll) if p.grantor_id == grantor_id), None)
+    permissions.require(rules.can_vote_by_proxy(current_user, poll))
+    proxy = next((p for p in rules.proxies_held(current_user, poll) if p.grantor_id == grantor_id), None)
     if proxy is None:
         abort(404)
     form = _ballot_form(poll)
@@ -233,10 +241,10 @@ def _first_error(form) -> str:
 @login_required
 def give_proxy(poll_id):
     poll = _poll(poll_id)
-    permissions.require(permissions.can_give_proxy(current_user, poll))
+    permissions.require(rules.can_give_proxy(current_user, poll))
     form = ProxyForm()
     holder = accounts.find_by_email(form.email.data) if form.validate_on_submit() else None
-    if holder is None or not holder.is_active or not services.is_elector(holder, poll):
+    if holder is None or not holder.is_active or not rules.is_elector(holder, poll):
         # An unknown address reads like a non-member: giving a proxy must not reveal who has an account.
         flash(_("No member entitled to vote in this vote uses this email address."), "error")
         return see_other(_here(poll))
@@ -251,7 +259,7 @@ def give_proxy(poll_id):
 @login_required
 def revoke_proxy(poll_id):
     poll = _poll(poll_id)
-    permissions.require(permissions.can_revoke_proxy(current_user, poll))
+    permissions.require(rules.can_revoke_proxy(current_user, poll))
     services.revoke_proxy(current_user, poll)
     db.session.commit()
     flash(_("You took your proxy back: you can vote yourself."), "success")
@@ -265,7 +273,7 @@ def revoke_proxy(poll_id):
 @login_required
 def assisted(poll_id):
     poll = _poll(poll_id)
-    permissions.require(permissions.can_record_assisted_ballot(current_user, poll))
+    permissions.require(rules.can_record_assisted_ballot(current_user, poll))
     voter_form = AssistedVoterForm()
     voter_form.voter_id.choices = [SelectChoice(u.id, u.known_name) for u in services.assistable(poll)]
     form = _ballot_form(poll)
@@ -285,7 +293,7 @@ def assisted(poll_id):
 @login_required
 def close(poll_id):
     poll = _poll(poll_id)
-    permissions.require(permissions.can_close_poll(current_user, poll))
+    permissions.require(rules.can_close_poll(current_user, poll))
     form = CloseForm()
     if form.validate_on_submit():
         services.close(current_user, poll, form.reason.data)
@@ -324,7 +332,7 @@ def ballots_csv(poll_id):
 @bp.route("/votes/<int:poll_id>/voters")
 def voters(poll_id):
     poll = _poll(poll_id)
-    permissions.require(permissions.can_view_poll_votes(current_user, poll))
+    permissions.require(rules.can_view_poll_votes(current_user, poll))
     page = db.paginate(services.votes_cast(poll), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("voting/voters.html", poll=poll, page=page, labels=_labels(poll),
@@ -343,3 +351,19 @@ def ballot_list(poll_id):
     page = db.paginate(services.ballot_query(poll, receipt), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("voting/ballots.html", poll=poll, page=page, receipt=receipt, labels=_labels(poll))
+
+
+def _demand_vote(proposal):
+    poll = services.for_proposal(proposal)
+    return {"poll": poll} if poll is not None else None
+
+
+def _demand_open_vote(proposal):
+    return {} if rules.can_open_vote(current_user, proposal) else None
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    sections.add("demand.aside", "vote", "voting/_demand_vote.html", _demand_vote, order=10)
+    sections.add("demand.aside", "open_vote", "voting/_demand_open_vote.html", _demand_open_vote, order=30)
+    texts.register()

@@ -8,12 +8,19 @@ import pytest
 from sqlalchemy import func, select
 
 from civicvoice import activity, mail
-from civicvoice.activity import emails
+from civicvoice.activity import emails, recipients
 from civicvoice.activity import services as notifications
 from civicvoice.activity.kinds import KINDS, kind_of
 from civicvoice.activity.models import Notification, NotificationPreference
-from tests.factories import (make_answered, make_community, make_member, make_proposal, make_sent_letter,
-                             make_signature, make_user)
+from tests.factories import (
+    make_answered,
+    make_community,
+    make_member,
+    make_proposal,
+    make_sent_letter,
+    make_signature,
+    make_user,
+)
 
 
 def _event(actor=None, verb="proposal.publish", title="عنوان", **data):
@@ -298,10 +305,10 @@ def test_the_unsubscribe_link_works_without_signing_in_and_only_for_its_kind(app
 
 def test_a_forged_or_altered_unsubscribe_token_is_not_found(app, db, client):
     user = make_user()
-    token = notifications.unsubscribe_token(user, "votes")
+    token = recipients.unsubscribe_token(user, "votes")
     assert client.get(f"/unsubscribe/{token}x").status_code == 404
     assert client.post("/unsubscribe/not-a-token").status_code == 404
-    assert notifications.read_unsubscribe_token(token) == (user.id, "votes")
+    assert recipients.read_unsubscribe_token(token) == (user.id, "votes")
 
 
 def test_unsubscribing_from_the_digest_stops_every_kind_in_it_and_its_waiting_mail(app, db, client, outbox):
@@ -309,7 +316,7 @@ def test_unsubscribing_from_the_digest_stops_every_kind_in_it_and_its_waiting_ma
     notifications.set_preference(user, "votes", "digest")
     activity.notify(_event(verb="poll.closed"), [user])
     db.session.commit()
-    client.post(f"/unsubscribe/{notifications.unsubscribe_token(user, 'digest')}")
+    client.post(f"/unsubscribe/{recipients.unsubscribe_token(user, 'digest')}")
     prefs = notifications.preferences(user)
     assert prefs["votes"] == "app" and prefs["replies"] == "app" and prefs["my_demands"] == "now"
     assert emails.send_digests() == 0 and outbox == []

@@ -3,8 +3,8 @@ import re
 import pytest
 
 from civicvoice.accounts import services as accounts
+from civicvoice.communities.models import Council
 from civicvoice.council import services
-from civicvoice.council.models import Council
 from civicvoice.errors import Conflict, InvalidInput
 from tests.factories import PASSWORD, make_admin, make_council, make_staff, make_user
 

@@ -15,18 +15,31 @@ from flask_babel import force_locale, gettext
 from PIL import Image
 from sqlalchemy import func, select
 
-from civicvoice.council import answer_views
-from civicvoice.council import responses
-from civicvoice.council.deadlines import today as council_today
-from civicvoice.council.models import Council, CouncilResponse, ResolutionCheck, ResponsePhoto
+from civicvoice.communities.models import Council
+from civicvoice.council import answer_views, responses
+from civicvoice.council.models import CouncilResponse, ResolutionCheck, ResponsePhoto
 from civicvoice.database import utcnow
 from civicvoice.deliberation import services as deliberation
 from civicvoice.extensions import db
+from civicvoice.letters.deadlines import today as council_today
 from civicvoice.letters.models import Letter
 from civicvoice.voting import services as voting
-from tests.factories import (advance_proposal, committee_member, make_admin, make_committee, make_community,
-                             make_council, make_member, make_paper_batch, make_proposal, make_sent_letter,
-                             make_signature, make_staff, make_user, make_vote)
+from tests.factories import (
+    advance_proposal,
+    committee_member,
+    make_admin,
+    make_committee,
+    make_community,
+    make_council,
+    make_member,
+    make_paper_batch,
+    make_proposal,
+    make_sent_letter,
+    make_signature,
+    make_staff,
+    make_user,
+    make_vote,
+)
 from tests.pages import flashes, plain, text_of
 
 EN = {"Accept-Language": "en"}

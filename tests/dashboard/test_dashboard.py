@@ -7,10 +7,22 @@ import pytest
 from civicvoice.dashboard import charts, services
 from civicvoice.database import utcnow
 from civicvoice.extensions import db as _db
-from tests.factories import (committee_member, item, make_adopted, make_argument, make_community, make_goal_reached,
-                             make_letter,
-                             make_member, make_pending, make_proposal, make_report, make_sent_letter,
-                             make_signature, make_user)
+from tests.factories import (
+    committee_member,
+    item,
+    make_adopted,
+    make_argument,
+    make_community,
+    make_goal_reached,
+    make_letter,
+    make_member,
+    make_pending,
+    make_proposal,
+    make_report,
+    make_sent_letter,
+    make_signature,
+    make_user,
+)
 from tests.pages import plain, text_of
 
 
@@ -75,8 +87,8 @@ def test_the_chart_mirrors_in_arabic():
 
 
 def test_the_turnout_of_recent_votes(app, db):
-    from tests.factories import make_vote
     from civicvoice.voting import services as voting
+    from tests.factories import make_vote
 
     poll = make_vote(voters=3)
     electors = voting.electors(poll)

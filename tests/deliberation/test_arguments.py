@@ -13,9 +13,17 @@ from civicvoice.database import utcnow
 from civicvoice.deliberation import services
 from civicvoice.deliberation.models import BODY_MAX, MAX_DEPTH, Argument, ArgumentEdit, HelpfulMark
 from civicvoice.errors import InvalidInput, InvalidTransition
+from civicvoice.moderation import services as moderation
 from civicvoice.proposals import states
-from tests.factories import (PROPOSAL_PATHS, committee_member, make_argument, make_coauthor, make_member,
-                             make_proposal, make_user)
+from tests.factories import (
+    PROPOSAL_PATHS,
+    committee_member,
+    make_argument,
+    make_coauthor,
+    make_member,
+    make_proposal,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -144,7 +152,7 @@ def test_threads_of_no_arguments_run_no_query(app, db, count_queries):
 
 def test_a_hidden_argument_cannot_be_answered(app, db, demand):
     argument = make_argument(demand)
-    services.hide(committee_member(demand.community), argument, "إساءة")
+    moderation.hide_argument(committee_member(demand.community), argument, "إساءة")
     with pytest.raises(InvalidTransition):
         services.reply(make_member(demand.community), argument, "رد")
 
@@ -278,13 +286,13 @@ def test_a_deleted_argument_cannot_be_deleted_again_nor_edited(app, db, demand):
 def test_hiding_needs_a_reason(app, db, demand, reason):
     argument = make_argument(demand)
     with pytest.raises(InvalidInput):
-        services.hide(committee_member(demand.community), argument, reason)
+        moderation.hide_argument(committee_member(demand.community), argument, reason)
     assert _fresh(db, argument).status == "visible"
 
 
 def test_hiding_records_the_reason_and_notifies_the_author(app, db, demand):
     argument = make_argument(demand, body="نص مسيء")
-    services.hide(committee_member(demand.community), argument, "  إساءة شخصية ")
+    moderation.hide_argument(committee_member(demand.community), argument, "  إساءة شخصية ")
     argument = _fresh(db, argument)
     assert (argument.status, argument.hidden_reason, argument.body) == ("hidden", "إساءة شخصية", "نص مسيء")
     assert _notified(db, argument.author) == ["moderation.hidden"]
@@ -294,14 +302,14 @@ def test_hiding_a_deleted_argument_is_refused(app, db, demand):
     argument = make_argument(demand)
     services.delete_own(argument.author, argument)
     with pytest.raises(InvalidTransition):
-        services.hide(committee_member(demand.community), argument, "سبب")
+        moderation.hide_argument(committee_member(demand.community), argument, "سبب")
 
 
 def test_restoring_shows_the_argument_again_and_tells_its_author(app, db, demand):
     argument = make_argument(demand)
     chair = committee_member(demand.community)
-    services.hide(chair, argument, "سبب")
-    services.restore(chair, argument, "أخطأنا")
+    moderation.hide_argument(chair, argument, "سبب")
+    moderation.restore_argument(chair, argument, "أخطأنا")
     argument = _fresh(db, argument)
     assert (argument.status, argument.hidden_reason) == ("visible", "")
     assert _notified(db, argument.author) == ["moderation.hidden", "moderation.restored"]
@@ -310,7 +318,7 @@ def test_restoring_shows_the_argument_again_and_tells_its_author(app, db, demand
 def test_only_a_hidden_argument_can_be_restored(app, db, demand):
     argument = make_argument(demand)
     with pytest.raises(InvalidTransition):
-        services.restore(committee_member(demand.community), argument, "سبب")
+        moderation.restore_argument(committee_member(demand.community), argument, "سبب")
 
 
 # Helpful marks -----------------------------------------------------------------------------------
@@ -348,7 +356,7 @@ def test_the_helpful_count_never_goes_below_zero(app, db, demand):
 
 def test_a_hidden_argument_cannot_be_marked(app, db, demand):
     argument = make_argument(demand)
-    services.hide(committee_member(demand.community), argument, "سبب")
+    moderation.hide_argument(committee_member(demand.community), argument, "سبب")
     with pytest.raises(InvalidTransition):
         services.mark_helpful(make_member(demand.community), argument)
 
@@ -396,7 +404,7 @@ def test_stance_counts_count_only_visible_top_level_arguments(app, db, demand):
     make_argument(parent=make_argument(demand, stance="for"))
     make_argument(demand, stance="question")
     hidden, deleted = make_argument(demand, stance="against"), make_argument(demand, stance="against")
-    services.hide(chair, hidden, "سبب")
+    moderation.hide_argument(chair, hidden, "سبب")
     services.delete_own(deleted.author, deleted)
     make_argument(make_proposal(demand.community), stance="against")  # another demand
     assert services.stance_counts(demand) == {"for": 2, "against": 0, "question": 1}
@@ -428,7 +436,7 @@ def test_strongest_ignores_questions_replies_and_hidden_arguments(app, db, deman
     reply = make_argument(parent=shown)
     for argument in (hidden, question, reply):
         services.mark_helpful(make_member(demand.community), argument)
-    services.hide(committee_member(demand.community), hidden, "سبب")
+    moderation.hide_argument(committee_member(demand.community), hidden, "سبب")
     assert services.strongest(demand) == {"for": shown, "against": None}
 
 

@@ -15,9 +15,18 @@ from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
 from civicvoice.deliberation.models import Amendment, AmendmentPosition, Argument, HelpfulMark
 from civicvoice.extensions import db
+from civicvoice.moderation.services import hide_argument
 from civicvoice.proposals.models import Proposal
-from tests.factories import (advance_proposal, make_amendment, make_argument, make_committee, make_community,
-                             make_member, make_proposal, make_user)
+from tests.factories import (
+    advance_proposal,
+    make_amendment,
+    make_argument,
+    make_committee,
+    make_community,
+    make_member,
+    make_proposal,
+    make_user,
+)
 
 EN = {"Accept-Language": "en"}
 HTMX = {"HX-Request": "true"}
@@ -86,7 +95,7 @@ def test_the_demand_page_counts_visible_top_level_arguments_by_stance(client, w)
         top = make_argument(w.demand, stance=stance)
     make_argument(parent=top, body="A reply is not counted.")
     hidden = make_argument(w.demand, stance="against")
-    deliberation.hide(w.committee, hidden, "Off topic")
+    hide_argument(w.committee, hidden, "Off topic")
     db.session.commit()
     body = plain(text_of(client.get(f"/demands/{w.demand.id}", headers=EN)))
     assert "2 for·1 against·3 questions" in body
@@ -124,7 +133,7 @@ def test_a_hidden_argument_is_never_the_strongest(client, w):
     visible = make_argument(w.demand, stance="for", body="Visible for")
     hidden = make_argument(w.demand, stance="for", body="Hidden for, much liked")
     mark([w.member, w.other], hidden)
-    deliberation.hide(w.committee, hidden, "Insults")
+    hide_argument(w.committee, hidden, "Insults")
     db.session.commit()
     html = text_of(client.get(f"/demands/{w.demand.id}", headers=EN))
     assert "Visible for" in _strongest(html, "for")
@@ -230,7 +239,7 @@ def _discussion(w, tops: int, viewer):
     question = make_argument(w.demand, author=people[0], stance="question", body="Who pays?")
     make_argument(parent=question, author=w.author, body="The council.", as_authors=True)
     hidden, deleted = make_argument(w.demand, author=people[1]), make_argument(w.demand, author=people[2])
-    deliberation.hide(w.committee, hidden, "Insults")
+    hide_argument(w.committee, hidden, "Insults")
     deliberation.delete_own(people[2], deleted)
     edited = make_argument(w.demand, author=viewer, body="Before")
     deliberation.edit(viewer, edited, "After")
@@ -264,7 +273,7 @@ SECRET = "Text the committee hid, NEVER-ON-THE-PAGE"
 def hidden(w):
     argument = make_argument(w.demand, author=w.member, body=SECRET)
     make_argument(parent=argument, author=w.other, body="A reply that stays")
-    deliberation.hide(w.committee, argument, "Personal attack")
+    hide_argument(w.committee, argument, "Personal attack")
     db.session.commit()
     return argument
 
@@ -613,7 +622,7 @@ def test_only_members_mark_helpful(client, login_as, w, who, status):
 def test_only_the_committee_hides_restores_and_reads_the_history(client, login_as, w, who):
     visible = make_argument(w.demand, author=w.other)
     hidden = make_argument(w.demand, author=w.other)
-    deliberation.hide(w.committee, hidden, "Spam")
+    hide_argument(w.committee, hidden, "Spam")
     db.session.commit()
     login_as(getattr(w, who))
     assert client.get(f"/arguments/{visible.id}/hide").status_code == 403

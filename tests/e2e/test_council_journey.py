@@ -24,17 +24,28 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from civicvoice import demo
-from civicvoice.council import deadlines, responses
-from civicvoice.council.models import Council, CouncilResponse, ResolutionCheck
+from civicvoice.communities.models import Council
+from civicvoice.council import responses
+from civicvoice.council.models import CouncilResponse, ResolutionCheck
 from civicvoice.database import utcnow
 from civicvoice.extensions import db
 from civicvoice.i18n import format_number
+from civicvoice.letters import deadlines
 from civicvoice.letters.models import Letter
 from civicvoice.proposals.models import Proposal
 from civicvoice.proposals.states import LABELS
 from tests import factories
-from tests.e2e.test_letters_journey import (click_and_load, expect_language, expect_no_sideways_scroll, flash, said,
-                                            shot, sign_in, sign_out, status_tag)
+from tests.e2e.test_letters_journey import (
+    click_and_load,
+    expect_language,
+    expect_no_sideways_scroll,
+    flash,
+    said,
+    shot,
+    sign_in,
+    sign_out,
+    status_tag,
+)
 
 pytestmark = pytest.mark.e2e
 

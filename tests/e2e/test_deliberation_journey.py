@@ -28,7 +28,7 @@ from sqlalchemy import select
 from civicvoice import demo
 from civicvoice.accounts import services as accounts
 from civicvoice.communities import services as communities
-from civicvoice.council.models import Council
+from civicvoice.communities.models import Council
 from civicvoice.database import utcnow
 from civicvoice.deliberation import services as deliberation
 from civicvoice.deliberation.models import AMENDMENT_STATUSES, Amendment, Argument, HelpfulMark

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from civicvoice import demo
 from civicvoice.accounts import services as accounts
 from civicvoice.communities import services as communities
-from civicvoice.council.models import Council
+from civicvoice.communities.models import Council
 from civicvoice.extensions import db
 from civicvoice.i18n import format_number, ltr_text
 from civicvoice.letters import services as letters

@@ -27,11 +27,19 @@ from civicvoice.accounts.models import User
 from civicvoice.communities import services as communities
 from civicvoice.database import utcnow
 from civicvoice.extensions import db
-from civicvoice.volunteers import services as volunteers
+from civicvoice.volunteers import profiles
 from civicvoice.volunteers.models import Feedback, Opportunity, Signup
 from tests import factories
-from tests.e2e.test_letters_journey import (click_and_load, expect_language, expect_no_sideways_scroll, flash, said,
-                                            shot, sign_in, sign_out)
+from tests.e2e.test_letters_journey import (
+    click_and_load,
+    expect_language,
+    expect_no_sideways_scroll,
+    flash,
+    said,
+    shot,
+    sign_in,
+    sign_out,
+)
 from tests.letters.test_pdf import has_words, pages_of, squash
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +58,7 @@ def world(live_server):
         factories.make_member(community, huda)
         roof = db.session.scalar(select(Opportunity).where(Opportunity.title == demo.ROOF_DAY))
         assert roof.coordinator.email == PARTNER and roof.places_left == roof.capacity
-        skills = {skill.key: skill for skill in volunteers.skills()}
+        skills = {skill.key: skill for skill in profiles.skills()}
         return {"roof": roof.id, "centre": community.centres[0].id, "centre_name": community.centres[0].name,
                 "community": community.name, "building": skills["building"].id,
                 "building_name": skills["building"].name_ar, "huda": huda.id}
@@ -175,7 +183,7 @@ def test_volunteering_pages_on_a_phone(live_server, new_page, world):
     """Huda's volunteering pages, with the demo's data, fit a 360px screen right to left."""
     with live_server.app.app_context():
         huda = db.session.get(User, world["huda"])
-        volunteers.save_profile(huda, skill_ids=[world["building"]], days=1 << 4, centre_ids=[world["centre"]],
+        profiles.save_profile(huda, skill_ids=[world["building"]], days=1 << 4, centre_ids=[world["centre"]],
                                 visibility="members")
         db.session.commit()
     page = new_page(viewport={"width": 360, "height": 740})

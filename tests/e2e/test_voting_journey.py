@@ -32,7 +32,7 @@ from civicvoice import demo
 from civicvoice.accounts import services as accounts
 from civicvoice.activity.models import Event
 from civicvoice.communities import services as communities
-from civicvoice.council.models import Council
+from civicvoice.communities.models import Council
 from civicvoice.extensions import db
 from civicvoice.i18n import format_number, format_percent, ltr_text
 from civicvoice.proposals.models import Proposal

@@ -12,9 +12,21 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from civicvoice.letters import document, pdf, services
-from tests.factories import (advance_proposal, committee_member, make_adopted, make_committee, make_community,
-                             make_council, make_letter, make_paper_batch, make_proposal, make_signature, make_user)
+from civicvoice import pdf
+from civicvoice.letters import document, services
+from tests.factories import (
+    advance_proposal,
+    committee_member,
+    make_adopted,
+    make_committee,
+    make_community,
+    make_council,
+    make_letter,
+    make_paper_batch,
+    make_proposal,
+    make_signature,
+    make_user,
+)
 
 PDFTOPPM = "/usr/bin/pdftoppm"
 # Bidi controls and marks that text extraction may leave between letters.

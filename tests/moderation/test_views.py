@@ -3,12 +3,25 @@ decisions, blocks, appeals, rules and the public log; Arabic by default, English
 import pytest
 from sqlalchemy import select
 
+from civicvoice.communities import rules as community_rules
+from civicvoice.communities.models import Block
 from civicvoice.deliberation.models import Argument
 from civicvoice.extensions import db as _db
 from civicvoice.moderation import services as moderation
-from civicvoice.moderation.models import Appeal, Block, ModerationCase, Report
-from tests.factories import (item, make_amendment, make_argument, make_committee, make_community,
-                             make_hidden, make_meeting, make_member, make_proposal, make_report, make_user)
+from civicvoice.moderation.models import Appeal, ModerationCase, Report
+from tests.factories import (
+    item,
+    make_amendment,
+    make_argument,
+    make_committee,
+    make_community,
+    make_hidden,
+    make_meeting,
+    make_member,
+    make_proposal,
+    make_report,
+    make_user,
+)
 from tests.pages import flashes, plain, text_of
 
 
@@ -178,7 +191,7 @@ def test_blocking_and_lifting_through_the_pages(client, login_as, w):
     login_as(w.chair)
     assert client.get(f"/communities/{w.community.slug}/people/{w.second.id}/block").status_code == 403
     assert client.post(f"/moderation/blocks/{block.id}/lift", data={"reason": "اعتذر"}).status_code == 303
-    assert moderation.active_block(w.author, w.community) is None
+    assert community_rules.active_block(w.author, w.community) is None
 
 
 def test_the_rules_form_keeps_what_was_typed_and_explains_errors(client, login_as, w):

@@ -12,12 +12,12 @@ from unittest import mock
 
 from PIL import Image
 from sqlalchemy import select
-
 from werkzeug.routing.converters import AnyConverter
 
 from civicvoice import create_app
+from civicvoice import pdf as letter_pdf
 from civicvoice.accounts import tokens
-from civicvoice.activity import services as notification_services
+from civicvoice.activity import recipients
 from civicvoice.activity.kinds import KINDS
 from civicvoice.activity.models import Notification
 from civicvoice.communities import services as communities_services
@@ -29,20 +29,31 @@ from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
 from civicvoice.deliberation.models import Amendment, Argument
 from civicvoice.extensions import db
-from civicvoice.letters import pdf as letter_pdf
 from civicvoice.letters import services as letters
 from civicvoice.letters.models import Letter
 from civicvoice.meetings import services as meetings
 from civicvoice.meetings.models import Meeting
 from civicvoice.moderation import items as moderation_items
 from civicvoice.moderation import services as moderation
+from civicvoice.moderation.services import hide_argument
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
 from civicvoice.signatures import services as signatures
-from civicvoice.volunteers import services as volunteers
+from civicvoice.volunteers import feedback as volunteer_feedback
+from civicvoice.volunteers import hours, offers, opportunities, profiles, signups
 from civicvoice.voting import services as voting
-from tests.factories import PASSWORD, make_admin, make_centre, make_committee, make_community, make_council, \
-    make_member, make_pending, make_staff, make_user
+from tests.factories import (
+    PASSWORD,
+    make_admin,
+    make_centre,
+    make_committee,
+    make_community,
+    make_council,
+    make_member,
+    make_pending,
+    make_staff,
+    make_user,
+)
 
 NEW_PASSWORD = "a brand new and long passphrase"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -139,7 +150,7 @@ def build_world():
         invite_token=tokens.issue("council_invite", email=admin.email, council_id=council.id, role="viewer"),
         notification_id=db.session.scalars(select(Notification.id).where(Notification.recipient_id == admin.id)
                                            .order_by(Notification.id)).first(),
-        unsubscribe_token=notification_services.unsubscribe_token(admin, "votes"),
+        unsubscribe_token=recipients.unsubscribe_token(admin, "votes"),
     )
     db.session.commit()
     return world
@@ -227,7 +238,7 @@ def _deliberation(admin, member, second, published, mine_open) -> dict:
     marked = deliberation.post(second, published, "against", "البلدية وعدت بذلك.")
     deliberation.mark_helpful(admin, marked)
     hidden = deliberation.post(second, published, "against", "كلام جارح.")
-    deliberation.hide(admin, hidden, "إساءة")
+    hide_argument(admin, hidden, "إساءة")
     fields = {"summary": "السقف يدلف في الشتاء، والشارع مظلم."}
     free = amendments.propose(second, published, "أوضح.", **fields)
     supported = amendments.propose(second, published, "أدق.", summary="ملخص أدق.")
@@ -402,28 +413,28 @@ def _moderation(admin, community, member, second, pending, demands, debate, meet
 
 
 def _volunteering(admin, community, centre, member, second, published) -> dict:
-    volunteers.add_default_skills()  # the migration seeds them; each test's clean-up empties the table
-    skills = {skill.key: skill.id for skill in volunteers.skills()}
-    volunteers.save_profile(member, skill_ids=[skills["plumbing"]], days=1 << 4, visibility="members")
-    volunteers.save_profile(second, skill_ids=[skills["plumbing"]], visibility="committee")
-    volunteers.offer_help(member, published, kind="time", hours=4, detail="أيام الجمعة")
-    own_offer = volunteers.offer_help(admin, published, kind="resource", detail="عشرة كراسٍ")
+    profiles.add_default_skills()  # the migration seeds them; each test's clean-up empties the table
+    skills = {skill.key: skill.id for skill in profiles.skills()}
+    profiles.save_profile(member, skill_ids=[skills["plumbing"]], days=1 << 4, visibility="members")
+    profiles.save_profile(second, skill_ids=[skills["plumbing"]], visibility="committee")
+    offers.offer_help(member, published, kind="time", hours=4, detail="أيام الجمعة")
+    own_offer = offers.offer_help(admin, published, kind="resource", detail="عشرة كراسٍ")
     partner = make_user(name="منسقة الهلال")
-    coordinator = volunteers.add_coordinator(admin, community, partner, "الهلال الأحمر")
+    coordinator = opportunities.add_coordinator(admin, community, partner, "الهلال الأحمر")
     soon = utcnow() + timedelta(days=5)
-    opportunity = volunteers.post(admin, community, title="إصلاح المضخة", centre_id=centre.id, starts_at=soon,
+    opportunity = opportunities.post(admin, community, title="إصلاح المضخة", centre_id=centre.id, starts_at=soon,
                                   duration_minutes=180, capacity=5, skill_ids=[skills["plumbing"]],
                                   coordinator_id=partner.id)
-    signup = volunteers.sign_up(member, opportunity, "عندي عدة")
-    joined = volunteers.post(admin, community, title="دهان الصفوف", centre_id=centre.id, starts_at=soon, capacity=5)
-    volunteers.sign_up(admin, joined)
-    started = volunteers.post(admin, community, title="تنظيف الساحة", centre_id=centre.id, starts_at=soon, capacity=5)
-    started_signup, own = volunteers.sign_up(member, started), volunteers.sign_up(admin, started)
-    volunteers.confirm(admin, started_signup), volunteers.confirm(admin, own)
+    signup = signups.sign_up(member, opportunity, "عندي عدة")
+    joined = opportunities.post(admin, community, title="دهان الصفوف", centre_id=centre.id, starts_at=soon, capacity=5)
+    signups.sign_up(admin, joined)
+    started = opportunities.post(admin, community, title="تنظيف الساحة", centre_id=centre.id, starts_at=soon, capacity=5)
+    started_signup, own = signups.sign_up(member, started), signups.sign_up(admin, started)
+    signups.confirm(admin, started_signup), signups.confirm(admin, own)
     started.starts_at = utcnow() - timedelta(hours=2)  # the service refuses a past date, as it should
-    volunteers.record_hours(admin, started, {own.id: 3})
-    feedback = volunteers.give_feedback(member, started_signup, rating=4, went_well="تنظيم جيد")
-    proposed = volunteers.propose(member, community, title="نادي القراءة", centre_id=centre.id, days=1 << 5, times=4,
+    hours.record_hours(admin, started, {own.id: 3})
+    feedback = volunteer_feedback.give_feedback(member, started_signup, rating=4, went_well="تنظيم جيد")
+    proposed = opportunities.propose(member, community, title="نادي القراءة", centre_id=centre.id, days=1 << 5, times=4,
                                   capacity=10)
     db.session.commit()
     return {"partner": partner, "coordinator_id": coordinator.id, "offer_id": own_offer.id,
@@ -541,7 +552,7 @@ GET_CASES = {
     "deliberation.reply": lambda w: {"argument_id": w.argument_id},
     "deliberation.edit": lambda w: {"argument_id": w.own_argument_id},
     "deliberation.history": lambda w: {"argument_id": w.argument_id},
-    "deliberation.hide": lambda w: {"argument_id": w.argument_id},
+    "moderation.hide_argument": lambda w: {"argument_id": w.argument_id},
     "deliberation.amendment_list": lambda w: {"proposal_id": w.published.id},
     "deliberation.propose_amendment": lambda w: {"proposal_id": w.published.id},
     "deliberation.amendment": lambda w: {"amendment_id": w.free_amendment_id},
@@ -581,9 +592,9 @@ GET_CASES = {
     "council.reopen": lambda w: {"proposal_id": w.letter_resolved.id},
     "council.accountability": lambda w: {"council_id": w.council.id},
     "council.community_accountability": lambda w: {"slug": w.alpha.slug},
-    "deliberation.restore": lambda w: {"argument_id": w.hidden_argument_id},
+    "moderation.restore_argument": lambda w: {"argument_id": w.hidden_argument_id},
     "activity.settings": lambda w: {},
-    "activity.unsubscribe": lambda w: {"token": w.unsubscribe_token},
+    "accounts.unsubscribe": lambda w: {"token": w.unsubscribe_token},
     # A rule with <any(...)> choices gets them as keyword arguments (get_case), like POST_CASES.
     "moderation.report": lambda w, kind="argument": {"slug": w.alpha.slug, "subject_id": reportable(w, kind)},
     "moderation.hide": lambda w, kind="argument": {"slug": w.alpha.slug, "subject_id": reportable(w, kind)},
@@ -753,8 +764,8 @@ POST_CASES = {
     "deliberation.delete": lambda w: ({"argument_id": w.own_argument_id}, {}),
     "deliberation.mark_helpful": lambda w: ({"argument_id": w.argument_id}, {}),
     "deliberation.unmark_helpful": lambda w: ({"argument_id": w.marked_argument_id}, {}),
-    "deliberation.hide": lambda w: ({"argument_id": w.argument_id}, {"reason": "إساءة"}),
-    "deliberation.restore": lambda w: ({"argument_id": w.hidden_argument_id}, {"reason": "خطأ منا"}),
+    "moderation.hide_argument": lambda w: ({"argument_id": w.argument_id}, {"reason": "إساءة"}),
+    "moderation.restore_argument": lambda w: ({"argument_id": w.hidden_argument_id}, {"reason": "خطأ منا"}),
     "deliberation.propose_amendment": lambda w: ({"proposal_id": w.published.id}, {
         **demand_form(w.council, title="إنارة الشارع العام", summary="الشارع مظلم كله."), "reason": "أوضح."}),
     # Support and oppose change the admin's absent position; neutral removes the one they took.
@@ -801,7 +812,7 @@ POST_CASES = {
     "activity.mark_one_read": lambda w: ({"notification_id": w.notification_id}, {}),
     "activity.settings": lambda w: ({}, {**{kind: spec.default for kind, spec in KINDS.items()
                                             if spec.audience in ("everyone", "committee")}, "votes": "digest"}),
-    "activity.unsubscribe_confirm": lambda w: ({"token": w.unsubscribe_token}, {}),
+    "accounts.unsubscribe_confirm": lambda w: ({"token": w.unsubscribe_token}, {}),
     "communities.request_verification": lambda w: ({"slug": w.alpha.slug}, {"note": "صباح السبت"}),
     "moderation.report": lambda w, kind="argument": ({"slug": w.alpha.slug, "subject_id": reportable(w, kind)},
                                                      {"reason": "spam", "comment": "إعلان"}),
@@ -861,7 +872,7 @@ VISITORS_ONLY = {"signatures.register_and_sign"}
 # POST routes authorised by the unguessable signed token in their URL, not by a session, hence not by a CSRF token:
 # the one-click unsubscribe of RFC 8058, which mail programs post themselves (tests/security/test_csrf.py checks
 # that a forged token is refused instead).
-TOKEN_AUTHORISED = {"activity.unsubscribe_confirm"}
+TOKEN_AUTHORISED = {"accounts.unsubscribe_confirm"}
 
 
 # Enumerating the map. --------------------------------------------------------------------------

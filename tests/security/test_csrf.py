@@ -8,9 +8,24 @@ so that neither a 404 nor a permission check can stand in for the CSRF check.
 import pytest
 
 from civicvoice import create_app
+from civicvoice.activity import recipients
 
-from .routes import (ANSWER_ONLY, POST_CASES, SAFE_METHODS, SESSION_ONLY, TOKEN_AUTHORISED, URL_MAP, VISITORS_ONLY,
-                     build, csrf_token_of, post_case, rule_id, rules, signed_in_as, state_changing_endpoints)
+from .routes import (
+    ANSWER_ONLY,
+    POST_CASES,
+    SAFE_METHODS,
+    SESSION_ONLY,
+    TOKEN_AUTHORISED,
+    URL_MAP,
+    VISITORS_ONLY,
+    build,
+    csrf_token_of,
+    post_case,
+    rule_id,
+    rules,
+    signed_in_as,
+    state_changing_endpoints,
+)
 
 POST_RULES = rules("POST")
 csrf_on = pytest.mark.app_config(WTF_CSRF_ENABLED=True)
@@ -110,7 +125,7 @@ def test_the_one_click_unsubscribe_is_authorised_by_its_signed_token_alone(app, 
 
     before = snapshot()
     for token in ("forged", world.unsubscribe_token[:-2] + "xx",
-                  notifications.unsubscribe_token(world.admin, "votes").replace(".", "-", 1)):
+                  recipients.unsubscribe_token(world.admin, "votes").replace(".", "-", 1)):
         assert client.post(f"/unsubscribe/{token}").status_code == 404
     assert snapshot() == before
     assert client.post(f"/unsubscribe/{world.unsubscribe_token}").status_code == 200

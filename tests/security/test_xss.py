@@ -21,8 +21,18 @@ from civicvoice.accounts import tokens
 from civicvoice.communities import services as communities
 from civicvoice.council import services as councils
 from civicvoice.extensions import db
-from tests.factories import (make_admin, make_centre, make_committee, make_community, make_council,
-                             make_member, make_pending, make_staff, make_user)
+from civicvoice.moderation.services import hide_argument
+from tests.factories import (
+    make_admin,
+    make_centre,
+    make_committee,
+    make_community,
+    make_council,
+    make_member,
+    make_pending,
+    make_staff,
+    make_user,
+)
 
 PACKAGE = Path(__file__).resolve().parents[2] / "civicvoice"
 
@@ -519,7 +529,7 @@ def deliberation_site(app, payload):
     deliberation.edit(arguer, argument, tag("argument"))
     deliberation.reply(author, argument, tag("reply"))
     hidden = deliberation.post(arguer, demand, "against", tag("hidden_text"))
-    deliberation.hide(chair, hidden, tag("hidden_reason"))
+    hide_argument(chair, hidden, tag("hidden_reason"))
     amendment = amendments.propose(arguer, demand, tag("amendment_reason"),
                                    **{field: tag(f"amended_{field}") for field in AMENDMENT_FIELDS})
     declined = amendments.propose(arguer, demand, "سبب", summary=tag("declined_summary"))

@@ -13,10 +13,20 @@ import pytest
 
 from civicvoice.communities import services as communities
 from civicvoice.council import responses
-from civicvoice.council.deadlines import today as council_today
 from civicvoice.extensions import db
-from tests.factories import (advance_proposal, make_committee, make_community, make_council, make_member,
-                             make_proposal, make_sent_letter, make_signature, make_staff, make_user)
+from civicvoice.letters.deadlines import today as council_today
+from tests.factories import (
+    advance_proposal,
+    make_committee,
+    make_community,
+    make_council,
+    make_member,
+    make_proposal,
+    make_sent_letter,
+    make_signature,
+    make_staff,
+    make_user,
+)
 
 from .test_xss import _assert_escaped, _page, _scripts, payload  # noqa: F401 (payload is a fixture)
 

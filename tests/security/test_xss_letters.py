@@ -14,14 +14,24 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from civicvoice import mail
+from civicvoice import mail, pdf
 from civicvoice.communities import services as communities
 from civicvoice.extensions import db
-from civicvoice.letters import document, pdf
+from civicvoice.letters import document
 from civicvoice.letters import services as letters
 from civicvoice.letters.models import Letter
-from tests.factories import (advance_proposal, make_committee, make_community, make_council, make_member,
-                             make_paper_batch, make_proposal, make_signature, make_staff, make_user)
+from tests.factories import (
+    advance_proposal,
+    make_committee,
+    make_community,
+    make_council,
+    make_member,
+    make_paper_batch,
+    make_proposal,
+    make_signature,
+    make_staff,
+    make_user,
+)
 
 from .routes import quick_pdfs
 from .test_xss import _assert_escaped, _page, _scripts, payload  # noqa: F401 (payload is a fixture)

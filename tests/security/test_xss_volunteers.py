@@ -7,10 +7,21 @@ community). Each page is checked for exactly the fields it shows; the certificat
 import pytest
 
 from civicvoice.extensions import db
-from civicvoice.volunteers import certificate
-from civicvoice.volunteers import services as volunteers
-from tests.factories import (committee_member, make_centre, make_community, make_member, make_opportunity,
-                             make_partner, make_profile, make_proposal, make_signup, make_user, skill_ids)
+from civicvoice.volunteers import certificate, offers, opportunities, profiles
+from civicvoice.volunteers import feedback as volunteer_feedback
+from tests.factories import (
+    committee_member,
+    make_centre,
+    make_community,
+    make_member,
+    make_opportunity,
+    make_partner,
+    make_profile,
+    make_proposal,
+    make_signup,
+    make_user,
+    skill_ids,
+)
 
 from .test_xss import _assert_escaped, _page, _scripts, payload  # noqa: F401 (payload is a fixture)
 
@@ -29,16 +40,16 @@ def site(app, payload):
 
     make_committee(community, chair)
     admin = make_user(admin=True, locale="en")
-    skill = volunteers.add_skill(admin, key="carpentry", name_ar=tag("skill_ar"), name_en=tag("skill_en"))
+    skill = profiles.add_skill(admin, key="carpentry", name_ar=tag("skill_ar"), name_en=tag("skill_en"))
     partner = make_partner(community, make_user(name=tag("partner"), locale="en"), organisation=tag("organisation"))
     layla = make_member(community, make_user(name=tag("volunteer"), locale="en"))
-    volunteers.save_profile(layla, skill_ids=[skill.id, *skill_ids("plumbing")], tags=[tag("tags")],
+    profiles.save_profile(layla, skill_ids=[skill.id, *skill_ids("plumbing")], tags=[tag("tags")],
                             about=tag("about"), centre_ids=[centre.id], visibility="members")
     other = make_profile(make_user(name=tag("candidate"), locale="en"), community, skills=("carpentry",),
                          visibility="members").user
     demand = make_proposal(community, status="open", title=tag("demand"))
     demand.centre_id = centre.id  # raised at the centre
-    volunteers.offer_help(layla, demand, kind="resource", detail=tag("detail"))
+    offers.offer_help(layla, demand, kind="resource", detail=tag("detail"))
     opportunity = make_opportunity(community, actor=chair, title=tag("title"), description=tag("description"),
                                    coordinator=partner, centre=centre, skills=("plumbing", "carpentry"))
     make_signup(opportunity, layla, message=tag("message"))
@@ -46,14 +57,14 @@ def site(app, payload):
                      skills=("carpentry",))
     done = make_opportunity(community, actor=chair, title=tag("done"), starts_in_hours=-2, centre=centre)
     signup = make_signup(done, layla, status="confirmed", hours=3)
-    feedback = volunteers.give_feedback(layla, signup, rating=5, went_well=tag("went_well"),
+    feedback = volunteer_feedback.give_feedback(layla, signup, rating=5, went_well=tag("went_well"),
                                         to_improve=tag("to_improve"), ideas=tag("ideas"))
-    volunteers.answer_feedback(chair, feedback, tag("answer"))
+    volunteer_feedback.answer_feedback(chair, feedback, tag("answer"))
     cancelled = make_opportunity(community, actor=chair, title=tag("cancelled"), centre=centre)
-    volunteers.cancel(chair, cancelled, tag("reason"))
+    opportunities.cancel(chair, cancelled, tag("reason"))
     proposed = make_opportunity(community, actor=layla, status="proposed", title=tag("proposed"), centre=centre)
     refused = make_opportunity(community, actor=layla, status="proposed", title=tag("refused"), centre=centre)
-    volunteers.reject(chair, refused, tag("refusal"))
+    opportunities.reject(chair, refused, tag("refusal"))
     db.session.commit()
     objects = dict(chair=chair, partner=partner, layla=layla, admin=admin, other=other.id, layla_id=layla.id,
                    demand=demand.id, opportunity=opportunity.id, done=done.id, cancelled=cancelled.id,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from civicvoice.accounts.models import User
 from civicvoice.extensions import db
-from civicvoice.volunteers import services
+from civicvoice.volunteers import signups
 from civicvoice.volunteers.models import Opportunity, Signup
 from tests.factories import make_community, make_member, make_opportunity
 from tests.racing import race
@@ -22,11 +22,11 @@ def sign_up_as(app, opportunity_id, user_id):
     def action():
         with app.test_request_context(f"/opportunities/{opportunity_id}/sign-up", method="POST"):
             try:
-                services.sign_up(db.session.get(User, user_id), db.session.get(Opportunity, opportunity_id))
-            except services.Full:
+                signups.sign_up(db.session.get(User, user_id), db.session.get(Opportunity, opportunity_id))
+            except signups.Full:
                 db.session.rollback()
                 return "full"
-            except services.AlreadySignedUp:
+            except signups.AlreadySignedUp:
                 db.session.rollback()
                 return "already"
             db.session.commit()
@@ -84,14 +84,14 @@ def test_sign_ups_and_withdrawals_at_once_keep_the_count_true(app, db, people):
     opportunity_id = opportunity.id
     leaving = [make_member(community) for _ in range(capacity)]
     for user in leaving:
-        services.sign_up(user, opportunity)
+        signups.sign_up(user, opportunity)
     db.session.commit()
     leaving_ids, joining_ids = [u.id for u in leaving], [make_member(community).id for _ in range(people - capacity)]
 
     def withdraw_as(user_id):
         def action():
             with app.test_request_context(f"/opportunities/{opportunity_id}/withdraw", method="POST"):
-                services.withdraw(db.session.get(User, user_id), db.session.get(Opportunity, opportunity_id))
+                signups.withdraw(db.session.get(User, user_id), db.session.get(Opportunity, opportunity_id))
                 db.session.commit()
                 return "withdrawn"
         return action

@@ -9,11 +9,23 @@ from sqlalchemy import select
 
 from civicvoice.extensions import db
 from civicvoice.proposals.models import Proposal
-from civicvoice.volunteers import services
+from civicvoice.volunteers import feedback as volunteer_feedback
+from civicvoice.volunteers import offers, opportunities, profiles
 from civicvoice.volunteers.models import Feedback, Signup
-from tests.factories import (committee_member, link_council, make_centre, make_community, make_member,
-                             make_opportunity, make_partner, make_profile, make_proposal, make_signup, make_user,
-                             skill_ids)
+from tests.factories import (
+    committee_member,
+    link_council,
+    make_centre,
+    make_community,
+    make_member,
+    make_opportunity,
+    make_partner,
+    make_profile,
+    make_proposal,
+    make_signup,
+    make_user,
+    skill_ids,
+)
 from tests.pages import flashes, plain, text_of
 
 FRIDAY = 4
@@ -331,7 +343,7 @@ def test_partners_are_added_by_the_committee_by_email(client, login_as, w):
     assert "No account uses this email address" in text_of(unknown)
     person = make_user(email="coordinator@example.org")
     client.post("/communities/midan/coordinators", data={"email": person.email, "organisation": "UNICEF"})
-    assert person.id in {c.user_id for c in services.coordinators(w.community)}
+    assert person.id in {c.user_id for c in opportunities.coordinators(w.community)}
     login_as(w.partner)
     assert client.get("/communities/midan/coordinators").status_code == 403
 
@@ -344,9 +356,9 @@ def test_site_admins_keep_the_list_of_skills(client, login_as, w):
     assert response.status_code == 303
     duplicate = client.post("/admin/skills", data={"key": "carpentry", "name_ar": "x", "name_en": "y"})
     assert duplicate.status_code == 400 and "already exists" in text_of(duplicate)
-    [skill] = [s for s in services.skills() if s.key == "carpentry"]
+    [skill] = [s for s in profiles.skills() if s.key == "carpentry"]
     client.post(f"/admin/skills/{skill.id}", data={"name_ar": "النجارة", "name_en": "Woodwork"})
-    assert skill.key not in [s.key for s in services.skills()]  # the box left unticked takes it off the list
+    assert skill.key not in [s.key for s in profiles.skills()]  # the box left unticked takes it off the list
 
 
 def test_the_reminder_command(app, w):
@@ -370,8 +382,8 @@ def _fill(w, n, opportunity, proposal):
         person = make_member(w.community)
         make_profile(person, w.community, skills=("plumbing",), visibility="members")
         signup = make_signup(opportunity, person, status="confirmed", hours=2)
-        services.give_feedback(person, signup, rating=1 + i % 5, went_well="ok")
-        services.offer_help(person, proposal, kind="skill", skill_id=skill_ids("plumbing")[0], detail="pump")
+        volunteer_feedback.give_feedback(person, signup, rating=1 + i % 5, went_well="ok")
+        offers.offer_help(person, proposal, kind="skill", skill_id=skill_ids("plumbing")[0], detail="pump")
         make_opportunity(w.community, skills=("plumbing",), title=f"Task {i}", capacity=3)
         mine = make_opportunity(w.community, starts_in_hours=-1, title=f"Done {i}")
         make_signup(mine, w.layla, status="confirmed", hours=1)

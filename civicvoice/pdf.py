@@ -12,8 +12,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask_babel import gettext as _
+from pypdf import PdfReader, PdfWriter
 
-from ..errors import DomainError
+from .errors import DomainError
 
 FONTS = Path(__file__).parent / "fonts"
 SYSTEM_PACKAGES = "Pango (libpango-1.0-0, libpangoft2-1.0-0) and libharfbuzz-subset0"
@@ -80,8 +81,6 @@ def render_joined(pieces: list[str], numbering: Callable[[int], str]) -> tuple[b
     memory stays that of one chunk per core; the pages are then joined, and `numbering(total)` (a document of empty
     pages carrying only the page numbers) is stamped onto them.
     """
-    from pypdf import PdfReader, PdfWriter
-
     if len(pieces) == 1:
         return render(pieces[0])
     _weasyprint()  # the clear message comes from here, not from a worker

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from freezegun import freeze_time
 
-from civicvoice.council import deadlines
+from civicvoice.letters import deadlines
 from tests.factories import make_adopted, make_council, make_sent_letter
 
 FRI_SAT = frozenset({4, 5})

@@ -1,0 +1,23 @@
+"""Who co-signs a demand, and who manages its signatures."""
+from ..communities.rules import is_participant
+from ..permissions import is_admin, rule
+from ..proposals import states
+from ..proposals.rules import proposal_roles
+
+
+@rule
+def can_sign_proposal(user, proposal) -> bool:
+    """Active members sign open demands (an unverified email makes the signature pending)."""
+    return proposal.status in states.SIGNABLE and is_participant(user, proposal.community)
+
+
+@rule
+def can_manage_signatures(user, proposal) -> bool:
+    """The committee records paper batches, voids and corrects signatures, and exports the signer list."""
+    return "committee" in proposal_roles(user, proposal)
+
+
+@rule
+def can_see_private_contact(user) -> bool:
+    """Signers' email addresses and phones: site administrators only."""
+    return is_admin(user)
