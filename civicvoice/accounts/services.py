@@ -106,7 +106,8 @@ def reset_token_valid(signed: str) -> bool:
 
 
 def reset_password(signed: str, password: str) -> User:
-    """Set a new password from a reset link; ends every other session of the account."""
+    """Set a new password from a reset link. Every session of the account ends, and every other reset link
+    still in its mailbox stops working."""
     token = tokens.peek("reset_password", signed)
     user = db.session.get(User, token.user_id) if token else None
     if user is None or user.deleted_at is not None:
@@ -114,7 +115,8 @@ def reset_password(signed: str, password: str) -> User:
     problems = passwords.problems(password, email=user.email, name=user.display_name)
     if problems:
         raise InvalidInput(problems[0])
-    if tokens.consume("reset_password", signed) is None:
+    # One statement claims this link and voids its siblings: of two links used at once, only one wins.
+    if token.id not in tokens.void_all("reset_password", user):
         raise InvalidInput(_("This reset link is invalid or has expired. Ask for a new one."))
     user.password_hash = passwords.hash_password(password)
     user.session_version += 1
@@ -126,6 +128,8 @@ def reset_password(signed: str, password: str) -> User:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password. Every other session of the account ends, and every reset link still in its mailbox
+    stops working."""
     if not passwords.check_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not correct."))
     problems = passwords.problems(new, email=user.email, name=user.display_name)
@@ -133,6 +137,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise InvalidInput(problems[0])
     user.password_hash = passwords.hash_password(new)
     user.session_version += 1
+    tokens.void_all("reset_password", user)
     activity.record(user, "account.password_changed", user)
     db.session.flush()
 

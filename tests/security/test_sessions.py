@@ -1,9 +1,12 @@
 """Sign-in sessions (SECURITY.md D.22, ASVS 7.2.4, 7.4.1): fresh at login, cleared at logout, revoked by a
-password change, reset or account deletion, and remembered only when asked.
+password change, reset or account deletion, and remembered only when asked. Reset links die with any successful
+reset or password change (issue #18, item 5).
 
 Everything goes through the real POST /login form. A "replay" copies a cookie into a new client, as an
 attacker holding a stolen cookie would.
 """
+import re
+
 import pytest
 
 from civicvoice.accounts import tokens
@@ -192,3 +195,31 @@ def test_accepting_an_invitation_while_signed_in_keeps_a_working_session(app, cl
     assert _signed_in(client)
     with client.session_transaction() as session:
         assert session["_user_id"] == user.get_id()
+
+
+# Reset links die with any reset or password change (issue #18, item 5). --------------------------
+
+def _reset_link(client, outbox) -> str:
+    assert client.post("/account/reset", data={"email": "resident@example.org"}).status_code == 200
+    return re.search(r"/account/reset/([^\s/]+)", outbox[-1]["body"]).group(1)
+
+
+def test_a_reset_through_a_newer_link_voids_the_older_one(app, client, user, outbox):
+    older, newer = _reset_link(client, outbox), _reset_link(client, outbox)
+    assert client.post(f"/account/reset/{newer}", data={"password": NEW_PASSWORD}).status_code == 303
+    response = client.post(f"/account/reset/{older}", data={"password": "an attacker's own passphrase"})
+    assert response.status_code == 303 and response.headers["Location"] == "/account/reset"
+    assert client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
+
+
+def test_a_password_change_voids_outstanding_reset_links(app, client, user, outbox):
+    link = _reset_link(app.test_client(), outbox)
+    _login(client, user)
+    _change_password(client)
+    response = app.test_client().get(f"/account/reset/{link}")
+    assert response.status_code == 303 and response.headers["Location"] == "/account/reset"
+    refused = app.test_client().post(f"/account/reset/{link}", data={"password": "an attacker's own passphrase"})
+    assert refused.status_code == 303
+    assert _signed_in(client)
+    assert client.post("/logout").status_code == 303
+    assert client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 303
