@@ -83,6 +83,13 @@ def is_committee_anywhere(user) -> bool:
     return memo[key]
 
 
+def is_staff(user) -> bool:
+    """Someone who acts for others: a site admin, a committee member of any community, a council's staff, a partner
+    coordinator. Their sign-in sessions are short and never remembered (accounts/sessions.py)."""
+    return (is_admin(user) or is_committee_anywhere(user) or council_of(user) is not None
+            or _coordinator(user))
+
+
 def has_pending_request(user, community) -> bool:
     membership = _membership(user, community)
     return membership is not None and membership.status == "pending"
@@ -666,14 +673,21 @@ def _volunteers_member(user, community) -> bool:
 
 def is_partner(user, community) -> bool:
     """A partner organisation's coordinator the committee added to this community."""
+    return community is not None and _coordinator(user, community)
+
+
+def _coordinator(user, community=None) -> bool:
+    """A partner coordinator of `community`, or of any community when none is given."""
     from .volunteers.models import Coordinator
 
-    if not _signed_in(user) or community is None:
+    if not _signed_in(user):
         return False
-    memo, key = _memo(), ("partner", user.id, community.id)
+    memo, key = _memo(), ("partner", user.id, community.id if community is not None else None)
     if key not in memo:
-        memo[key] = db.session.scalar(select(Coordinator.id).where(
-            Coordinator.community_id == community.id, Coordinator.user_id == user.id)) is not None
+        query = select(Coordinator.id).where(Coordinator.user_id == user.id)
+        if community is not None:
+            query = query.where(Coordinator.community_id == community.id)
+        memo[key] = db.session.scalar(query.limit(1)) is not None
     return memo[key]
 
 

@@ -306,6 +306,9 @@ MATRIX = {
     "can_answer_feedback": {"given": COORDINATORS},
 }
 SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
+# Who acts for others (their sign-in sessions are short and never remembered).
+STAFF = {"committee", "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin",
+         "partner", "other_partner"}
 
 
 @pytest.fixture(scope="session")
@@ -612,6 +615,11 @@ def test_people_edit_and_delete_only_their_own_account(world, role):
     assert permissions.can_delete_account(user, user) is own
     if role != "resident":
         assert permissions.can_edit_profile(user, other) is False
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_are_those_who_act_for_others(world, role):
+    assert permissions.is_staff(world["users"][role]) is (role in STAFF)
 
 
 def test_verify_in_person_never_oneself_nor_twice_nor_outsiders(world, db):

@@ -7,8 +7,8 @@ from .. import activity, mail
 from ..database import utcnow
 from ..errors import InvalidInput
 from ..extensions import db
-from . import passwords, tokens
-from .models import AccountToken, User
+from . import passwords, sessions, tokens
+from .models import AccountToken, User, UserSession
 
 
 def email_key(email: str) -> str:
@@ -119,7 +119,7 @@ def reset_password(signed: str, password: str) -> User:
     if token.id not in tokens.void_all("reset_password", user):
         raise InvalidInput(_("This reset link is invalid or has expired. Ask for a new one."))
     user.password_hash = passwords.hash_password(password)
-    user.session_version += 1
+    sessions.end_all(user, "password_reset")
     # Whoever holds the reset link controls the mailbox, so the address is verified too.
     user.email_verified_at = user.email_verified_at or utcnow()
     activity.record(user, "account.password_reset", user)
@@ -127,16 +127,16 @@ def reset_password(signed: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password. Every other session of the account ends, and every reset link still in its mailbox
-    stops working."""
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None = None) -> None:
+    """Set a new password. Every session of the account but `keep` (the device asking) ends, and every reset link
+    still in its mailbox stops working."""
     if not passwords.check_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not correct."))
     problems = passwords.problems(new, email=user.email, name=user.display_name)
     if problems:
         raise InvalidInput(problems[0])
     user.password_hash = passwords.hash_password(new)
-    user.session_version += 1
+    sessions.end_all(user, "password_changed", keep=keep)
     tokens.void_all("reset_password", user)
     activity.record(user, "account.password_changed", user)
     db.session.flush()
@@ -170,6 +170,7 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(delete(Membership).where(Membership.user_id == user.id))
     db.session.execute(delete(CouncilStaff).where(CouncilStaff.user_id == user.id))
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    sessions.forget_all(user)  # every device signed out, and their names erased too
     db.session.execute(delete(Notification).where(Notification.recipient_id == user.id))
     from ..meetings.services import forget_answers
     from ..volunteers.services import forget_volunteering
@@ -181,7 +182,6 @@ def delete_account(user: User, password: str) -> None:
     user.show_name_publicly = False
     user.is_admin = False
     user.deleted_at = utcnow()
-    user.session_version += 1
     db.session.flush()
 
 

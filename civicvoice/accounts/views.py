@@ -1,6 +1,6 @@
 from flask import Blueprint, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from .. import permissions
 from ..database import write_transaction
@@ -9,6 +9,7 @@ from ..i18n import language
 from ..extensions import db, limiter
 from ..forms import ActionForm
 from ..redirects import safe_next, see_other
+from ..sessions import current_session, sign_in, sign_out
 from ..signatures import services as signatures
 from . import services
 from .forms import (ChangePasswordForm, DeleteAccountForm, LanguageForm, LoginForm, ProfileForm, RegisterForm,
@@ -97,11 +98,10 @@ def login():
             # A language chosen on this device before signing in becomes the account's; one merely left
             # behind by the previous person who signed out here (a shared computer at the centre) does not.
             locale = session.get("locale") if not session.get("locale_inherited") else None
-            session.clear()  # a fresh session at sign-in (no fixation)
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             if locale and locale != user.locale:
                 services.set_locale(user, locale)
-                db.session.commit()
+            db.session.commit()
             return see_other(safe_next(form.next.data))
     return render_template("accounts/login.html", form=form)
 
@@ -109,8 +109,8 @@ def login():
 @bp.post("/logout")
 def logout():
     locale = current_user.locale if current_user.is_authenticated else session.get("locale")
-    session.clear()
-    logout_user()  # after clear(): it leaves the mark that makes Flask-Login delete the remember-me cookie
+    sign_out()
+    db.session.commit()
     if locale:
         session["locale"], session["locale_inherited"] = locale, True
     flash(_("You are signed out."), "success")
@@ -136,8 +136,8 @@ def reset(token):
     form = ResetForm()
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
+        sign_out()  # whoever was signed in on this browser: the reset ended every session of that account
         db.session.commit()
-        logout_user()
         flash(_("Your password was changed. Sign in with the new one."), "success")
         return see_other(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
@@ -168,13 +168,13 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep=current_session())
         except InvalidInput as error:
             db.session.rollback()
             form.current_password.errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # new session version: keep this device signed in
             flash(_("Your password was changed. Other devices were signed out."), "success")
             return see_other(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
@@ -193,8 +193,7 @@ def delete_account():
             form.password.errors.append(error.message)
         else:
             db.session.commit()
-            logout_user()
-            session.clear()
+            sign_out()  # its sessions are gone with it: only this browser's cookies are left to forget
             flash(_("Your account was deleted. Thank you for taking part."), "success")
             return see_other(url_for("communities.index"))
     return render_template("accounts/delete.html", form=form)

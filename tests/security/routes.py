@@ -850,8 +850,6 @@ POST_CASES = {
                                                                    "name_en": "First aid", "active": "y"}),
 }
 
-# POST routes whose success changes the session only, never a row.
-SESSION_ONLY = {"accounts.login", "accounts.logout"}
 # POST routes that only answer (checking an uploaded PDF against the issued letter's hash): success is a 200 page
 # and no row changes, but the form still carries the token (a cross-site upload must not be answered either).
 ANSWER_ONLY = {"letters.verify"}
