@@ -105,6 +105,16 @@ def can_delete_account(user, target) -> bool:
     return can_edit_profile(user, target)
 
 
+def can_manage_sessions(user) -> bool:
+    """See where one's account is signed in ("My sessions") and sign the other devices out."""
+    return _signed_in(user)
+
+
+def can_end_session(user, user_session) -> bool:
+    """Sign out one device: one's own sessions only (anyone else's is not even shown to exist)."""
+    return _signed_in(user) and user_session.user_id == user.id
+
+
 def can_view_notifications(user) -> bool:
     return _signed_in(user)
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from .. import permissions
+from .. import activity, permissions
 from ..database import utcnow
 from ..extensions import db
 from .models import User, UserSession
@@ -99,6 +99,15 @@ def touch(session_id: int, values: dict) -> None:
                        .values(**values).execution_options(synchronize_session=False))
 
 
+def live(user: User) -> list[UserSession]:
+    """The sessions of `user` still live, the last used first."""
+    now = utcnow()
+    records = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id,
+                                                           UserSession.revoked_at.is_(None))
+                                 .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()))
+    return [record for record in records if record.is_live(now)]
+
+
 def end(record: UserSession, reason: str) -> bool:
     """Revoke one session (the browser holding it is signed out); False when it was over already."""
     now = utcnow()
@@ -122,3 +131,22 @@ def forget_all(user: User) -> None:
     """Delete every session of `user`, device names included (the account is being erased)."""
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)
                        .execution_options(synchronize_session="fetch"))
+
+
+def sign_out_device(actor: User, record: UserSession) -> bool:
+    """From "My sessions": sign out one of `actor`'s devices. False, and nothing recorded, when it was signed out
+    already."""
+    if not end(record, "ended_elsewhere"):
+        return False
+    activity.record(actor, "account.session_ended", actor, session=record.id)
+    return True
+
+
+def sign_out_other_devices(actor: User, current: UserSession) -> int:
+    """From "My sessions": sign out every device of `actor` but the one asking. Returns how many were signed in."""
+    others = [record for record in live(actor) if record.id != current.id]
+    for record in others:
+        end(record, "ended_elsewhere")
+    if others:
+        activity.record(actor, "account.other_sessions_ended", actor, sessions=[record.id for record in others])
+    return len(others)

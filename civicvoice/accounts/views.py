@@ -1,17 +1,20 @@
-from flask import Blueprint, current_app, flash, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import permissions
 from ..database import write_transaction
 from ..errors import InvalidInput
-from ..i18n import language
+from ..i18n import format_number, language
 from ..extensions import db, limiter
 from ..forms import ActionForm
 from ..redirects import safe_next, see_other
 from ..sessions import current_session, sign_in, sign_out
 from ..signatures import services as signatures
 from . import services
+from . import sessions as user_sessions
+from .models import UserSession
 from .forms import (ChangePasswordForm, DeleteAccountForm, LanguageForm, LoginForm, ProfileForm, RegisterForm,
                     ResetForm, ResetRequestForm)
 
@@ -197,6 +200,40 @@ def delete_account():
             flash(_("Your account was deleted. Thank you for taking part."), "success")
             return see_other(url_for("communities.index"))
     return render_template("accounts/delete.html", form=form)
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    permissions.require(permissions.can_manage_sessions(current_user))
+    return render_template("accounts/sessions.html", sessions=user_sessions.live(current_user),
+                           current=current_session())
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    record = db.session.get(UserSession, session_id)
+    if record is None or not permissions.can_end_session(current_user, record):
+        abort(404)  # someone else's session: not even whether it exists
+    if user_sessions.sign_out_device(current_user, record):
+        flash(_("That device is signed out."), "success")
+    db.session.commit()
+    return see_other(url_for(".sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    permissions.require(permissions.can_manage_sessions(current_user))
+    count = user_sessions.sign_out_other_devices(current_user, current_session())
+    db.session.commit()
+    if count:
+        flash(ngettext("%(n)s other device is signed out.", "%(n)s other devices are signed out.", count,
+                       n=format_number(count)), "success")
+    else:
+        flash(_("No other device was signed in."), "info")
+    return see_other(url_for(".sessions"))
 
 
 @bp.post("/language")

@@ -1,6 +1,6 @@
 """Sign-in session records (accounts/sessions.py): what is kept, how long a session lives, who ends it.
 
-The browser's side (cookies, replays) is tested in tests/security/test_sessions.py.
+The browser's side (cookies, replays, the "My sessions" page) is tested in tests/security/test_sessions.py.
 """
 import hashlib
 from datetime import datetime, timedelta, timezone
@@ -13,6 +13,7 @@ from civicvoice import create_app
 from civicvoice.accounts import services, tokens
 from civicvoice.accounts import sessions as user_sessions
 from civicvoice.accounts.models import AccountToken, UserSession
+from civicvoice.activity.models import Event
 from civicvoice.database import utcnow
 from civicvoice.errors import InvalidInput
 from tests.factories import PASSWORD, make_committee, make_community, make_partner, make_user
@@ -191,3 +192,23 @@ def test_deleting_the_account_erases_its_sessions(app, db):
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(UserSession)) == 0
     assert db.session.scalar(select(func.count()).select_from(AccountToken)) == 0
+
+
+def test_signing_out_devices_from_my_sessions_is_recorded(app, db):
+    user = make_user()
+    here, _ = user_sessions.start(user)
+    phone, _ = user_sessions.start(user)
+    others = [user_sessions.start(user)[0] for _ in range(2)]
+    db.session.commit()
+    assert user_sessions.sign_out_device(user, phone) is True
+    assert user_sessions.sign_out_device(user, phone) is False  # already signed out: nothing more recorded
+    assert user_sessions.sign_out_other_devices(user, here) == 2
+    assert user_sessions.sign_out_other_devices(user, here) == 0
+    db.session.commit()
+    assert user_sessions.live(user) == [here]
+    assert [(o.revoked_reason) for o in [phone, *others]] == ["ended_elsewhere"] * 3
+    events = db.session.scalars(select(Event).where(Event.verb.like("account.%session%")).order_by(Event.id)).all()
+    assert [(e.verb, e.actor_id, e.data) for e in events] == [
+        ("account.session_ended", user.id, {"session": phone.id}),
+        ("account.other_sessions_ended", user.id, {"sessions": [o.id for o in reversed(others)]}),
+    ]

@@ -1,8 +1,8 @@
 """Sign-in sessions (SECURITY.md D.22, ASVS 7.2.3, 7.2.4, 7.3.1, 7.3.2, 7.4.1): server-side records of which the
 cookie carries only a random secret (the database only its hash); a fresh one at each sign-in; ended by signing
 out (a copied session or remember-me cookie dies with it), by idle time and by age, by a password change (the
-other devices), a reset or the account's deletion. Reset links die with any successful reset or password change
-(issue #18, item 5).
+other devices), a reset or the account's deletion; listed and ended one by one from "My sessions". Reset links
+die with any successful reset or password change (issue #18, item 5).
 
 Everything goes through the real POST /login form. A "replay" copies a cookie into a new client, as an
 attacker holding a stolen cookie would.
@@ -12,12 +12,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import text
 
 from civicvoice.accounts import tokens
 from civicvoice.extensions import db
 from tests.factories import PASSWORD, make_committee, make_community, make_council, make_staff, make_user
 
 NEW_PASSWORD = "a brand new and long passphrase"
+FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:126.0) Gecko/126.0 Firefox/126.0"
+CHROME_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/126.0.0.0 Safari/537.36")
 ENDED = "Your session has ended. Sign in again."
 
 
@@ -343,6 +347,82 @@ def test_session_cookie_has_no_expiry_without_remember(client, user):
     response = _login(client, user)
     session_header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "expires=" not in session_header.lower() and "max-age=" not in session_header.lower()
+
+
+# My sessions. ----------------------------------------------------------------------------------
+
+def _device(app, user, agent, **form):
+    device = app.test_client()
+    device.environ_base["HTTP_USER_AGENT"] = agent
+    _login(device, user, **form)
+    return device
+
+
+def _session_ids(user) -> list[int]:
+    return list(db.session.scalars(text("SELECT id FROM user_sessions WHERE user_id = :user ORDER BY id"),
+                                   {"user": user.id}))
+
+
+def test_my_sessions_lists_each_device_and_marks_this_one(app):
+    user = make_user(locale="en")
+    _device(app, user, FIREFOX_ANDROID)
+    here = _device(app, user, CHROME_WINDOWS)
+    page = here.get("/account/sessions").get_data(as_text=True)
+    page = re.sub(r"</?bdi>", "", page)
+    assert "Firefox on Android" in page and "Chrome on Windows" in page
+    entries = re.findall(r'<li class="session.*?</li>', page, re.S)
+    assert len(entries) == 2
+    [this_device] = [entry for entry in entries if "This device" in entry]
+    assert "Chrome on Windows" in this_device
+    assert 'href="/account/sessions"' in here.get("/account").get_data(as_text=True)
+
+
+def test_my_sessions_speaks_arabic_first(app, user):
+    here = _device(app, user, FIREFOX_ANDROID)
+    page = here.get("/account/sessions").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "<bdi>Firefox</bdi> على <bdi>Android</bdi>" in page and "هذا الجهاز" in page
+
+
+def test_signing_out_another_device_from_my_sessions(app):
+    user = make_user(locale="en")
+    phone = _device(app, user, FIREFOX_ANDROID, remember="y")
+    stolen, remembered = _cookie(phone, "session"), _cookie(phone, "remember_token")
+    here = _device(app, user, CHROME_WINDOWS)
+    phone_session = _session_ids(user)[0]
+    response = here.post(f"/account/sessions/{phone_session}/end")
+    assert response.status_code == 303 and response.headers["Location"] == "/account/sessions"
+    assert not _replay(app, session=stolen)
+    assert not _replay(app, remember_token=remembered)
+    assert _signed_in(here)
+    assert "Firefox on Android" not in here.get("/account/sessions").get_data(as_text=True)
+
+
+def test_signing_out_every_other_device(app):
+    user = make_user(locale="en")
+    others = [_device(app, user, FIREFOX_ANDROID), _device(app, user, FIREFOX_ANDROID, remember="y")]
+    stolen = [_cookie(device, "session") for device in others]
+    here = _device(app, user, CHROME_WINDOWS)
+    assert here.post("/account/sessions/end-others").status_code == 303
+    assert not any(_replay(app, session=cookie) for cookie in stolen)
+    assert _signed_in(here)
+    page = here.get("/account/sessions").get_data(as_text=True)
+    assert "Firefox on Android" not in page and "This device" in page
+
+
+def test_someone_elses_session_cannot_be_ended(app, user):
+    victim = app.test_client()
+    _login(victim, user)
+    [victim_session] = _session_ids(user)
+    attacker = _device(app, make_user(), CHROME_WINDOWS)
+    assert attacker.post(f"/account/sessions/{victim_session}/end").status_code == 404
+    assert attacker.post("/account/sessions/999999/end").status_code == 404
+    assert _signed_in(victim)
+
+
+def test_my_sessions_needs_sign_in(client):
+    response = client.get("/account/sessions")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
 
 
 # Signing in through other doors. ----------------------------------------------------------------
