@@ -3,14 +3,14 @@
 How long a session lives is decided when it starts (and tightened if the account later takes on a staff role):
 staff get SESSION_IDLE_MINUTES_STAFF of idleness and never the long "remember me" session; residents get
 SESSION_IDLE_MINUTES, or SESSION_REMEMBER_DAYS when they ticked "remember me"; no session that is not remembered
-lives more than SESSION_MAX_HOURS.
+lives more than SESSION_MAX_HOURS. `flask sessions purge` deletes the records of sessions that are over.
 """
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from .. import activity, permissions
 from ..database import utcnow
@@ -150,3 +150,15 @@ def sign_out_other_devices(actor: User, current: UserSession) -> int:
     if others:
         activity.record(actor, "account.other_sessions_ended", actor, sessions=[record.id for record in others])
     return len(others)
+
+
+def purge(now: datetime | None = None) -> int:
+    """Delete the records of the sessions that are over (revoked, idle too long, too old); returns how many."""
+    now = now or utcnow()
+    over = [UserSession.revoked_at.is_not(None), UserSession.expires_at <= now]
+    # Idle limits are few (one per kind of session): one condition each keeps the SQL portable.
+    for minutes in db.session.scalars(select(UserSession.idle_minutes).distinct()).all():
+        over.append(and_(UserSession.idle_minutes == minutes,
+                         UserSession.last_seen_at <= now - timedelta(minutes=minutes)))
+    return db.session.execute(delete(UserSession).where(or_(*over))
+                              .execution_options(synchronize_session=False)).rowcount

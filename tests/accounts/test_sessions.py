@@ -1,4 +1,4 @@
-"""Sign-in session records (accounts/sessions.py): what is kept, how long a session lives, who ends it.
+"""Sign-in session records (accounts/sessions.py): what is kept, how long a session lives, who ends it, the purge.
 
 The browser's side (cookies, replays, the "My sessions" page) is tested in tests/security/test_sessions.py.
 """
@@ -212,3 +212,33 @@ def test_signing_out_devices_from_my_sessions_is_recorded(app, db):
         ("account.session_ended", user.id, {"session": phone.id}),
         ("account.other_sessions_ended", user.id, {"sessions": [o.id for o in reversed(others)]}),
     ]
+
+
+def _purge_fixture(db, clock):
+    """Sessions of each ending, two and a half hours after they started: which live, which are over."""
+    user, chair = make_user(), make_committee(make_community())
+    live = {"staff": user_sessions.start(chair)[0], "remembered": user_sessions.start(user, remember=True)[0]}
+    over = {"idle": user_sessions.start(user)[0], "signed_out": user_sessions.start(user, remember=True)[0]}
+    user_sessions.end(over["signed_out"], "signed_out")
+    db.session.commit()
+    clock.tick(timedelta(hours=2, minutes=30))
+    return live, over
+
+
+def test_purge_deletes_the_sessions_that_are_over_and_only_those(app, db):
+    with freeze_time(_now()) as clock:
+        live, _over = _purge_fixture(db, clock)
+        assert user_sessions.purge() == 2
+        db.session.commit()
+    remaining = set(db.session.scalars(select(UserSession.id)))
+    assert remaining == {record.id for record in live.values()}
+
+
+def test_flask_sessions_purge_from_cron(app, db):
+    with freeze_time(_now()) as clock:
+        _purge_fixture(db, clock)
+        first = app.test_cli_runner().invoke(args=["sessions", "purge"])
+        again = app.test_cli_runner().invoke(args=["sessions", "purge"])
+    assert first.exit_code == 0 and "2 ended session(s) deleted." in first.output
+    assert again.exit_code == 0 and "0 ended session(s) deleted." in again.output
+    assert db.session.scalar(select(func.count()).select_from(UserSession)) == 2
