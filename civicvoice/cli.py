@@ -1,10 +1,11 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
 `flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`,
-`flask volunteers send-reminders`."""
+`flask volunteers send-reminders`, `flask sessions purge`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from .accounts import sessions as user_sessions
 from .errors import DomainError
 from .extensions import db
 
@@ -34,6 +35,18 @@ def deliver():
 
     done = sweep()
     click.echo(f"{done['notifications']} notification mail(s) written, {done['outbox']} message(s) delivered.")
+
+
+sessions_cli = AppGroup("sessions", help="Sign-in sessions.")
+
+
+@sessions_cli.command("purge")
+def purge_sessions():
+    """Delete the records of sign-in sessions that are over: signed out, revoked, idle too long or too old (safe to
+    run at any time; cron, once an hour)."""
+    purged = user_sessions.purge()
+    db.session.commit()
+    click.echo(f"{purged} ended session(s) deleted.")
 
 
 volunteers_cli = AppGroup("volunteers", help="Volunteer opportunities.")
@@ -130,5 +143,5 @@ def worker(burst):
 
 def init_app(app) -> None:
     for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli,
-                  volunteers_cli):
+                  volunteers_cli, sessions_cli):
         app.cli.add_command(group)

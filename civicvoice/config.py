@@ -1,8 +1,10 @@
 """Every setting with its default, overlaid from the environment."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
+SESSION_SETTINGS = ("SESSION_IDLE_MINUTES_STAFF", "SESSION_IDLE_MINUTES", "SESSION_REMEMBER_DAYS", "SESSION_MAX_HOURS")
 WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development", "civicvoice"}
 
 
@@ -23,8 +25,13 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # also Secure on any request that arrived over HTTPS
     REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    REMEMBER_COOKIE_SAMESITE = "Lax"  # its lifetime is SESSION_REMEMBER_DAYS
+    # Sign-in sessions are records on the server (accounts/sessions.py): each ends when signed out, after this
+    # long without a request, or this long after signing in, whichever comes first.
+    SESSION_IDLE_MINUTES_STAFF = 8 * 60  # site admins, committee members, council staff, partner coordinators
+    SESSION_IDLE_MINUTES = 2 * 60  # residents who did not tick "remember me"
+    SESSION_REMEMBER_DAYS = 30  # residents who ticked it: signed in on that device this long (staff never)
+    SESSION_MAX_HOURS = 24  # any session not remembered, however active
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a slow phone may keep a form open for hours
     # A whole form (several attachments); each file is checked against ATTACHMENT_MAX_BYTES with a clear message.
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
@@ -116,6 +123,9 @@ def load(app, test_config: dict | None) -> None:
         app.config["MAIL_PORT"] = int(env["MAIL_PORT"])
     if env.get("MAIL_USE_TLS"):
         app.config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
+    for key in SESSION_SETTINGS:
+        if env.get(key):
+            app.config[key] = int(env[key])
     if env.get("TRUSTED_PROXIES"):
         app.config["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
     if env.get("SESSION_COOKIE_SECURE"):
@@ -127,6 +137,9 @@ def load(app, test_config: dict | None) -> None:
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if any(not isinstance(app.config[key], int) or app.config[key] < 1 for key in SESSION_SETTINGS):
+        raise RuntimeError(f"{', '.join(SESSION_SETTINGS)} must be whole numbers above zero.")
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["SESSION_REMEMBER_DAYS"])
     if not app.config.get("MAIL_OUTBOX_DIR"):
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
 

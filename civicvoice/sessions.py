@@ -1,7 +1,10 @@
-"""Sign-in sessions: Flask-Login wiring and cookies Secure over HTTPS (accounts loads the signed-in person)."""
+"""Sessions in the browser: cookies Secure over HTTPS, Flask-Login's wiring, and the proxies trusted.
+
+Who is signed in is decided by accounts (accounts/signin.py): the cookies carry only the secret of a session
+record kept on the server, never the account's id.
+"""
 from flask import current_app, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import login_manager
@@ -12,11 +15,15 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
+def remember_cookie_name() -> str:
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+
+
 def _secure_remember_cookie(response):
     """Flask-Login marks its remember-me cookie Secure from configuration only: over HTTPS, always."""
     if not request.is_secure:
         return response
-    prefix = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") + "="
+    prefix = remember_cookie_name() + "="
     cookies = response.headers.getlist("Set-Cookie")
     if any(c.startswith(prefix) and "; Secure" not in c for c in cookies):
         response.headers.setlist("Set-Cookie", [
@@ -30,9 +37,9 @@ def init_app(app) -> None:
     app.after_request(_secure_remember_cookie)  # registered first, so it runs after Flask-Login's own hook
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = _l("Please sign in to continue.")
-    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    # The cookies keep the session's secret, never the account's id (see User.get_session_secret).
+    login_manager.id_attribute = "get_session_secret"
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, event, make_url, text
 from civicvoice import create_app
 from civicvoice.extensions import db as _db
 from civicvoice.extensions import limiter
+from tests.factories import session_secret
 
 BACKEND = os.environ.get("CIVICVOICE_TEST_BACKEND", "sqlite")
 PG_URL = os.environ.get("CIVICVOICE_TEST_DATABASE_URL")
@@ -223,11 +224,12 @@ def client(app):
 
 @pytest.fixture
 def login_as(client):
-    """Sign `user` in on the test client (as Flask-Login would after a password check)."""
+    """Sign `user` in on the test client: a new session of theirs, as the login form would open."""
 
     def _login(user):
+        secret = session_secret(user)
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = secret
             session["_fresh"] = True
         return client
 

@@ -2,6 +2,7 @@
 from itertools import count
 
 from civicvoice.accounts import services as accounts
+from civicvoice.accounts import sessions as user_sessions
 from civicvoice.communities import services as communities
 from civicvoice.council import services as councils
 from civicvoice.database import utcnow
@@ -19,6 +20,13 @@ def make_user(name=None, email=None, *, verified=True, admin=False, locale="ar",
         setattr(user, key, value)
     db.session.commit()
     return user
+
+
+def session_secret(user, *, remember=False) -> str:
+    """Open a sign-in session of `user` (as the login form does) and return the secret its cookie carries."""
+    _record, secret = user_sessions.start(user, remember=remember)
+    db.session.commit()
+    return secret
 
 
 def make_admin(**kwargs):

@@ -21,6 +21,8 @@ from flask_login import AnonymousUserMixin
 
 import civicvoice
 from civicvoice import permissions
+from civicvoice.accounts import rules as account_rules
+from civicvoice.accounts.models import UserSession
 from civicvoice.communities import services as communities
 from civicvoice.council import responses
 from civicvoice.database import utcnow
@@ -137,6 +139,7 @@ def _by_case(cases, roles, **exceptions) -> dict:
 # predicate -> roles that may (on the community `C` / council `K` of the fixture)
 MATRIX = {
     "can_view_notifications": EVERYONE_SIGNED_IN,
+    "can_manage_sessions": EVERYONE_SIGNED_IN,
     "can_administer_site": {"admin"},
     "can_create_community": {"admin"},
     "can_create_council": {"admin"},
@@ -333,7 +336,10 @@ MATRIX = {
     "can_give_feedback": _by_case(SIGNUPS, NOBODY, hours={"member"}),
     "can_answer_feedback": {"given": COORDINATORS},
 }
-SELF_PREDICATES = {"can_edit_profile", "can_delete_account"}
+SELF_PREDICATES = {"can_edit_profile", "can_delete_account", "can_end_session"}
+# Who acts for others (their sign-in sessions are short and never remembered).
+STAFF = {"committee", "other_committee", "council_viewer", "council_responder", "other_council_staff", "admin",
+         "partner", "other_partner"}
 
 
 @pytest.fixture(scope="session")
@@ -649,6 +655,19 @@ def test_people_edit_and_delete_only_their_own_account(world, role):
     assert permissions.REGISTRY["delete_account"](user, user) is own
     if role != "resident":
         assert permissions.REGISTRY["edit_profile"](user, other) is False
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_people_sign_out_only_their_own_sessions(world, role):
+    user, other = world["users"][role], world["users"]["resident"]
+    own = UserSession(user_id=getattr(user, "id", None))
+    assert permissions.REGISTRY["end_session"](user, own) is (role not in ("anonymous", "deleted"))
+    assert permissions.REGISTRY["end_session"](user, UserSession(user_id=other.id)) is (role == "resident")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_staff_are_those_who_act_for_others(world, role):
+    assert account_rules.is_staff(world["users"][role]) is (role in STAFF)
 
 
 def test_verify_in_person_never_oneself_nor_twice_nor_outsiders(world, db):

@@ -1,9 +1,13 @@
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from ..forms import ascii_digits, phone_number, strip
+from ..i18n import format_number
 from . import passwords
 
 LANGUAGE_CHOICES = [SelectChoice("ar", "العربية", {"lang": "ar"}), SelectChoice("en", "English", {"lang": "en"})]
@@ -42,6 +46,17 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Remember me on this device"))
     next = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = current_app.config["SESSION_REMEMBER_DAYS"]
+        self.remember.description = " ".join((
+            ngettext("Stay signed in on this device for up to %(n)s day. Not on a shared computer.",
+                     "Stay signed in on this device for up to %(n)s days. Not on a shared computer.", days,
+                     n=format_number(days)),
+            _("Accounts of committees, councils and partner organisations are signed out after a few hours "
+              "without use."),
+        ))
 
 
 class ResetRequestForm(FlaskForm):

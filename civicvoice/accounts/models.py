@@ -1,10 +1,10 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamped
 from ..extensions import db
@@ -35,9 +35,11 @@ class User(UserMixin, Timestamped, db.Model):
     email_verified_at: Mapped[datetime | None]
     verified_in_person_at: Mapped[datetime | None]
     verified_in_person_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Bumped on password change, reset and deletion: every session and remember-me cookie dies with it.
-    session_version: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[datetime | None]
+
+    # Not a column: the secret of the sign-in session this object was opened or loaded through (see
+    # civicvoice/sessions.py).
+    session_secret = None
 
     __table_args__ = (
         CheckConstraint("digits IN ('arab', 'latn')", name="digits"),
@@ -45,8 +47,10 @@ class User(UserMixin, Timestamped, db.Model):
         CheckConstraint("deleted_at IS NOT NULL OR email_key IS NOT NULL", name="email_until_deleted"),
     )
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    def get_session_secret(self) -> str | None:
+        """What Flask-Login keeps in the session and remember-me cookies (its id_attribute): the session's secret,
+        so that the cookies name no account and die with the session's record."""
+        return self.session_secret
 
     @property
     def is_active(self) -> bool:
@@ -105,3 +109,49 @@ class AccountToken(Timestamped, db.Model):
             "purpose IN ('verify_email', 'reset_password', 'council_invite')", name="purpose"
         ),
     )
+
+
+SESSION_END_REASONS = ("signed_out", "ended_elsewhere", "password_changed", "password_reset")
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its cookie holds a random secret; this row only the secret's SHA-256, so a copy of
+    the database opens no session. Live until it is revoked, idle for `idle_minutes` or past `expires_at`."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    # Written at most once a minute (accounts/sessions.py TOUCH_EVERY), not on every page.
+    last_seen_at: Mapped[datetime]
+    idle_minutes: Mapped[int]
+    expires_at: Mapped[datetime]
+    remembered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Only the browser's and the system's names ("Firefox", "Android"), to recognise a device by; no version,
+    # no User-Agent, no address.
+    browser: Mapped[str] = mapped_column(String(32), default="")
+    platform: Mapped[str] = mapped_column(String(32), default="")
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user = relationship(User, lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        CheckConstraint("length(secret_hash) = 64", name="secret_hash"),
+        CheckConstraint("idle_minutes > 0", name="idle_minutes"),
+        CheckConstraint("expires_at > created_at", name="lifetime"),
+        CheckConstraint(
+            "(revoked_at IS NULL AND revoked_reason IS NULL) OR (revoked_at IS NOT NULL AND revoked_reason IN "
+            "('signed_out', 'ended_elsewhere', 'password_changed', 'password_reset'))", name="revoked"
+        ),
+    )
+
+    @property
+    def ends_at(self) -> datetime:
+        """When it ends unless used again (or revoked before)."""
+        return min(self.expires_at, self.last_seen_at + timedelta(minutes=self.idle_minutes))
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.ends_at

@@ -8,8 +8,8 @@ from ..activity.models import Notification
 from ..database import utcnow
 from ..errors import InvalidInput
 from ..extensions import db
-from . import passwords, signals, tokens
-from .models import AccountToken, User
+from . import passwords, sessions, signals, tokens
+from .models import AccountToken, User, UserSession
 
 
 def email_key(email: str) -> str:
@@ -84,18 +84,6 @@ def verify_email(signed: str) -> User:
     return user
 
 
-def load_session_user(identifier: str) -> User | None:
-    """The signed-in person of a session (Flask-Login's user loader). The id carries the account's session
-    version: a password change or deletion signs out everywhere."""
-    user_id, _sep, version = identifier.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
-        return None
-    return user
-
-
 def authenticate(email: str, password: str) -> User | None:
     """The active account with this email and password, or None (same cost either way)."""
     user = find_by_email(email) if "@" in email else None
@@ -119,7 +107,8 @@ def reset_token_valid(signed: str) -> bool:
 
 
 def reset_password(signed: str, password: str) -> User:
-    """Set a new password from a reset link; ends every other session of the account."""
+    """Set a new password from a reset link. Every session of the account ends, and every other reset link
+    still in its mailbox stops working."""
     token = tokens.peek("reset_password", signed)
     user = db.session.get(User, token.user_id) if token else None
     if user is None or user.deleted_at is not None:
@@ -127,10 +116,11 @@ def reset_password(signed: str, password: str) -> User:
     problems = passwords.problems(password, email=user.email, name=user.display_name)
     if problems:
         raise InvalidInput(problems[0])
-    if tokens.consume("reset_password", signed) is None:
+    # One statement claims this link and voids its siblings: of two links used at once, only one wins.
+    if token.id not in tokens.void_all("reset_password", user):
         raise InvalidInput(_("This reset link is invalid or has expired. Ask for a new one."))
     user.password_hash = passwords.hash_password(password)
-    user.session_version += 1
+    sessions.end_all(user, "password_reset")
     # Whoever holds the reset link controls the mailbox, so the address is verified too.
     user.email_verified_at = user.email_verified_at or utcnow()
     activity.record(user, "account.password_reset", user)
@@ -138,14 +128,17 @@ def reset_password(signed: str, password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, *, keep: UserSession | None = None) -> None:
+    """Set a new password. Every session of the account but `keep` (the device asking) ends, and every reset link
+    still in its mailbox stops working."""
     if not passwords.check_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not correct."))
     problems = passwords.problems(new, email=user.email, name=user.display_name)
     if problems:
         raise InvalidInput(problems[0])
     user.password_hash = passwords.hash_password(new)
-    user.session_version += 1
+    sessions.end_all(user, "password_changed", keep=keep)
+    tokens.void_all("reset_password", user)
     activity.record(user, "account.password_changed", user)
     db.session.flush()
 
@@ -173,13 +166,13 @@ def delete_account(user: User, password: str) -> None:
     activity.record(user, "account.deleted", user)
     signals.account_deleted.send(user)
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
+    sessions.forget_all(user)  # every device signed out, and their names erased too
     db.session.execute(delete(Notification).where(Notification.recipient_id == user.id))
     user.email = user.email_key = user.phone = user.password_hash = None
     user.display_name = ""
     user.show_name_publicly = False
     user.is_admin = False
     user.deleted_at = utcnow()
-    user.session_version += 1
     db.session.flush()
 
 

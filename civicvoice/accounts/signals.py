@@ -15,6 +15,15 @@ account_deleted = _signals.signal("account-deleted")
 email_verified = _signals.signal("email-verified")
 
 
+# sender: a user. A receiver returns True when the person acts for others in its package (on a committee, for a
+# council, as a partner coordinator): such accounts get short sign-in sessions, never remembered.
+acts_for_others = _signals.signal("acts-for-others")
+
+
+def acts_for_others_anywhere(user) -> bool:
+    return any(answer for _receiver, answer in acts_for_others.send(user))
+
+
 def announce_email_verified(user) -> list:
     """The messages receivers returned, in order (None answers left out)."""
     return [message for _receiver, message in email_verified.send(user) if message]

@@ -68,3 +68,17 @@ def consume(purpose: str, signed: str) -> AccountToken | None:
         return None
     db.session.refresh(token)
     return token
+
+
+def void_all(purpose: str, user) -> set[int]:
+    """Mark every unused link of `user` for `purpose` used, in one statement; returns the ids it marked.
+
+    A reset or a password change voids the reset links still in mailboxes: the newest as well as any older one
+    (whoever holds an old mail, or a copy of it, must not choose the password next)."""
+    return set(db.session.scalars(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.purpose == purpose, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .returning(AccountToken.id)
+        .execution_options(synchronize_session=False)
+    ))

@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required
 
 from .. import permissions, sections
 from ..activity import services as notifications
@@ -8,11 +9,12 @@ from ..activity.kinds import KINDS
 from ..activity.recipients import read_unsubscribe_token
 from ..database import write_transaction
 from ..errors import InvalidInput
-from ..extensions import csrf, db, limiter, login_manager
+from ..extensions import csrf, db, limiter
 from ..forms import ActionForm
-from ..i18n import force_locale, language
+from ..i18n import force_locale, format_number, language
 from ..redirects import safe_next, see_other
-from . import rules, services, signals
+from . import rules, services, signals, signin
+from . import sessions as user_sessions
 from .forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -23,7 +25,8 @@ from .forms import (
     ResetForm,
     ResetRequestForm,
 )
-from .models import User
+from .models import User, UserSession
+from .signin import current_session, sign_in, sign_out
 
 bp = Blueprint("accounts", __name__)
 
@@ -108,11 +111,10 @@ def login():
             # A language chosen on this device before signing in becomes the account's; one merely left
             # behind by the previous person who signed out here (a shared computer at the centre) does not.
             locale = session.get("locale") if not session.get("locale_inherited") else None
-            session.clear()  # a fresh session at sign-in (no fixation)
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             if locale and locale != user.locale:
                 services.set_locale(user, locale)
-                db.session.commit()
+            db.session.commit()
             return see_other(safe_next(form.next.data))
     return render_template("accounts/login.html", form=form)
 
@@ -120,8 +122,8 @@ def login():
 @bp.post("/logout")
 def logout():
     locale = current_user.locale if current_user.is_authenticated else session.get("locale")
-    session.clear()
-    logout_user()  # after clear(): it leaves the mark that makes Flask-Login delete the remember-me cookie
+    sign_out()
+    db.session.commit()
     if locale:
         session["locale"], session["locale_inherited"] = locale, True
     flash(_("You are signed out."), "success")
@@ -147,8 +149,8 @@ def reset(token):
     form = ResetForm()
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
+        sign_out()  # whoever was signed in on this browser: the reset ended every session of that account
         db.session.commit()
-        logout_user()
         flash(_("Your password was changed. Sign in with the new one."), "success")
         return see_other(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
@@ -177,13 +179,13 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep=current_session())
         except InvalidInput as error:
             db.session.rollback()
             form.current_password.errors.append(error.message)
         else:
             db.session.commit()
-            login_user(current_user._get_current_object())  # new session version: keep this device signed in
             flash(_("Your password was changed. Other devices were signed out."), "success")
             return see_other(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
@@ -202,11 +204,46 @@ def delete_account():
             form.password.errors.append(error.message)
         else:
             db.session.commit()
-            logout_user()
-            session.clear()
+            sign_out()  # its sessions are gone with it: only this browser's cookies are left to forget
             flash(_("Your account was deleted. Thank you for taking part."), "success")
             return see_other(url_for("communities.index"))
     return render_template("accounts/delete.html", form=form)
+
+
+# Where one is signed in: each device, and signing the others out ----------------------------------------
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    permissions.require(rules.can_manage_sessions(current_user))
+    return render_template("accounts/sessions.html", sessions=user_sessions.live(current_user),
+                           current=current_session())
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id):
+    record = db.session.get(UserSession, session_id)
+    if record is None or not rules.can_end_session(current_user, record):
+        abort(404)  # someone else's session: not even whether it exists
+    if user_sessions.sign_out_device(current_user, record):
+        flash(_("That device is signed out."), "success")
+    db.session.commit()
+    return see_other(url_for(".sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    permissions.require(rules.can_manage_sessions(current_user))
+    count = user_sessions.sign_out_other_devices(current_user, current_session())
+    db.session.commit()
+    if count:
+        flash(ngettext("%(n)s other device is signed out.", "%(n)s other devices are signed out.", count,
+                       n=format_number(count)), "success")
+    else:
+        flash(_("No other device was signed in."), "info")
+    return see_other(url_for(".sessions"))
 
 
 # Mail: every notification mail's link stops that kind of mail, without signing in ----------------------------
@@ -256,4 +293,4 @@ def set_language():
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
-    login_manager.user_loader(services.load_session_user)
+    signin.init_app(app)

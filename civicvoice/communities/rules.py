@@ -92,6 +92,11 @@ def council_of(user):
     return remembered(("council_of", user.id), lookup)
 
 
+def acts_for_others(user) -> bool:
+    """On a committee somewhere, or working for a council (connected to accounts.signals.acts_for_others)."""
+    return is_committee_anywhere(user) or council_of(user) is not None
+
+
 @rule
 def can_create_community(user) -> bool:
     return is_admin(user)

@@ -7,7 +7,7 @@ from .. import permissions, sections
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..accounts.rules import can_administer_site
-from ..accounts.signals import account_deleted
+from ..accounts.signals import account_deleted, acts_for_others
 from ..activity import kinds
 from ..extensions import db
 from ..forms import ActionForm
@@ -298,6 +298,7 @@ def init_app(app) -> None:
                  lambda user: {"memberships": services.memberships_of(user)}, order=10)
     texts.register()
     account_deleted.connect(services.on_account_deleted)
+    acts_for_others.connect(rules.acts_for_others)
     # Who sees the notification kinds meant for the committee, and for council staff.
     kinds.audience("committee", rules.is_committee_anywhere)
     kinds.audience("council", lambda user: rules.council_of(user) is not None)

@@ -1,6 +1,6 @@
 from flask import flash, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from .. import permissions, sections
 from ..communities.models import Council, CouncilStaff
@@ -12,6 +12,7 @@ from ..i18n import language
 from ..letters.rules import letter_of
 from ..proposals import signals as proposal_signals
 from ..redirects import see_other
+from ..accounts.signin import sign_in
 from . import answer_views, responses, rules, services, texts  # noqa: F401 - answer_views adds the answers and accountability pages to bp
 from .blueprint import bp
 from .forms import AcceptInviteForm, CouncilForm, InviteStaffForm
@@ -104,7 +105,7 @@ def accept_invitation(token):
     if form.validate_on_submit():
         try:
             if current_user.is_authenticated:
-                # The account itself, not the current_user proxy: login_user() below stores what it is given.
+                # The account itself, not the current_user proxy: sign_in() below stores what it is given.
                 user = services.accept_invitation(token, current_user._get_current_object())
             else:
                 user = services.accept_invitation(token, display_name=form.display_name.data,
@@ -113,8 +114,9 @@ def accept_invitation(token):
             db.session.rollback()
             flash(str(error.message), "error")
         else:
+            # A new session either way: acting for a council is a staff role, with its shorter timeout.
+            sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome: you now act for %(council)s.", council=council.name), "success")
             return see_other(url_for(".show", council_id=council.id))
     return render_template("council/accept_invitation.html", form=form, council=council, invitation=invitation)

@@ -24,6 +24,14 @@ def is_partner(user, community) -> bool:
         Coordinator.community_id == community.id, Coordinator.user_id == user.id)) is not None)
 
 
+def is_coordinator_anywhere(user) -> bool:
+    """A partner organisation's coordinator in any community (connected to accounts.signals.acts_for_others)."""
+    if not signed_in(user):
+        return False
+    return remembered(("partner_anywhere", user.id), lambda: db.session.scalar(
+        select(Coordinator.id).where(Coordinator.user_id == user.id).limit(1)) is not None)
+
+
 @rule
 def can_hand_over_opportunities(user, community) -> bool:
     """Name any partner coordinator to run an opportunity: the committee; a partner coordinator names only

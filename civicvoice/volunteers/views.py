@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 from .. import permissions, sections
 from ..accounts import services as accounts
 from ..accounts.models import User
-from ..accounts.signals import account_deleted
+from ..accounts.signals import account_deleted, acts_for_others
 from ..communities.models import Centre
 from ..communities.signals import member_left
 from ..communities.views import community_or_404
@@ -629,3 +629,4 @@ def init_app(app) -> None:
     texts.register()
     member_left.connect(volunteer_signups.on_member_left)
     account_deleted.connect(volunteer_signups.on_account_deleted)
+    acts_for_others.connect(rules.is_coordinator_anywhere)

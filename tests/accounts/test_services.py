@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from civicvoice.accounts import services
+from civicvoice.accounts import services, sessions
 from civicvoice.accounts.models import User
 from civicvoice.activity.models import Event
 from civicvoice.errors import InvalidInput
@@ -101,14 +101,14 @@ def test_authenticate(app):
 
 def test_password_reset_is_single_use_and_signs_out_everywhere(app, db, outbox):
     user = make_user(email="omar@example.org")
-    version = user.session_version
+    secrets = [sessions.start(user, remember=remember)[1] for remember in (False, True)]
     services.request_password_reset("omar@example.org")
     db.session.commit()
     token = _link_token(outbox[0], "/account/reset/")
     services.reset_password(token, "a brand new passphrase")
     db.session.commit()
     assert services.authenticate("omar@example.org", "a brand new passphrase") == user
-    assert user.session_version == version + 1
+    assert [sessions.find(secret) for secret in secrets] == [None, None]
     with pytest.raises(InvalidInput):
         services.reset_password(token, "yet another passphrase")
 

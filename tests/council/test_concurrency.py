@@ -16,7 +16,7 @@ from civicvoice.council.models import CouncilResponse
 from civicvoice.errors import Conflict, InvalidTransition
 from civicvoice.extensions import db
 from civicvoice.letters.models import Letter
-from tests.factories import make_sent_letter, make_staff
+from tests.factories import make_sent_letter, make_staff, session_secret
 from tests.racing import race
 
 POOL = {"pool_size": 20, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
@@ -49,7 +49,7 @@ def acting(app, letter, user_id, step, act):
 def posting(app, letter, user_id, step, data):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = db.session.get(User, user_id).get_id(), True
+        session["_user_id"], session["_fresh"] = session_secret(db.session.get(User, user_id)), True
     path = f"/councils/{letter.council_id}/letters/{letter.id}/{step}"
 
     def action():

@@ -15,7 +15,7 @@ from civicvoice.deliberation import amendments, services
 from civicvoice.deliberation.models import Amendment, AmendmentPosition, Argument, HelpfulMark
 from civicvoice.errors import Conflict
 from civicvoice.extensions import db
-from tests.factories import make_amendment, make_argument, make_member, make_proposal
+from tests.factories import make_amendment, make_argument, make_member, make_proposal, session_secret
 from tests.racing import race
 
 POOL = {"pool_size": 60, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
@@ -41,7 +41,7 @@ def _http(app, path, user_id):
     """The real endpoint, through a test client signed in as `user_id`: the outcome is the status code."""
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = db.session.get(User, user_id).get_id(), True
+        session["_user_id"], session["_fresh"] = session_secret(db.session.get(User, user_id)), True
 
     def action():
         with app.app_context():

@@ -15,7 +15,7 @@ from civicvoice.extensions import db
 from civicvoice.letters import services
 from civicvoice.letters.models import Letter, LetterVersion
 from civicvoice.proposals.models import Proposal
-from tests.factories import make_adopted, make_committee, make_community
+from tests.factories import make_adopted, make_committee, make_community, session_secret
 from tests.racing import race
 
 POOL = {"pool_size": 40, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
@@ -42,7 +42,7 @@ def create(app, proposal_id, user_id):
 def create_http(app, proposal_id, user_id):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = db.session.get(User, user_id).get_id(), True
+        session["_user_id"], session["_fresh"] = session_secret(db.session.get(User, user_id)), True
 
     def action():
         with app.app_context():

@@ -16,6 +16,7 @@ from werkzeug.routing.converters import AnyConverter
 
 from civicvoice import create_app
 from civicvoice import pdf as letter_pdf
+from civicvoice.accounts import sessions as user_sessions
 from civicvoice.accounts import tokens
 from civicvoice.activity import recipients
 from civicvoice.activity.kinds import KINDS
@@ -65,7 +66,8 @@ def build_world():
 
     The admin is on the committee of the closed community `alpha` (with one more committee member, a plain
     member and a pending request, which notified the admin), is not a member of `beta`, and has not yet
-    verified their email (so a resend has something to do). Tokens are live.
+    verified their email (so a resend has something to do), and is signed in on another device (`admin_session_id`,
+    which "My sessions" may sign out). Tokens are live.
 
     Demands of `alpha` (addressed to `council`): the admin's own `draft` (two revisions, a PNG attachment,
     `second` invited as co-author), a draft by the member to which the admin is `invited`, one `in_review`,
@@ -151,6 +153,7 @@ def build_world():
         notification_id=db.session.scalars(select(Notification.id).where(Notification.recipient_id == admin.id)
                                            .order_by(Notification.id)).first(),
         unsubscribe_token=recipients.unsubscribe_token(admin, "votes"),
+        admin_session_id=user_sessions.start(admin, user_agent="Mozilla/5.0 (Android 14) Firefox/126.0")[0].id,
     )
     db.session.commit()
     return world
@@ -519,6 +522,7 @@ GET_CASES = {
     "accounts.profile": lambda w: {},
     "accounts.change_password": lambda w: {},
     "accounts.delete_account": lambda w: {},
+    "accounts.sessions": lambda w: {},
     "activity.notifications": lambda w: {},
     "council.index": lambda w: {},
     "council.show": lambda w: {"council_id": w.council.id},
@@ -719,6 +723,8 @@ POST_CASES = {
     "accounts.resend_verification": lambda w: ({}, {}),
     "accounts.login": lambda w: ({}, {"email": w.admin.email, "password": PASSWORD}),
     "accounts.logout": lambda w: ({}, {}),
+    "accounts.end_session": lambda w: ({"session_id": w.admin_session_id}, {}),
+    "accounts.end_other_sessions": lambda w: ({}, {}),
     "accounts.reset_request": lambda w: ({}, {"email": w.member.email}),
     "accounts.reset": lambda w: ({"token": w.reset_token}, {"password": NEW_PASSWORD}),
     "accounts.profile": lambda w: ({}, {"display_name": "Renamed admin", "locale": "en", "digits": "latn"}),
@@ -861,8 +867,6 @@ POST_CASES = {
                                                                    "name_en": "First aid", "active": "y"}),
 }
 
-# POST routes whose success changes the session only, never a row.
-SESSION_ONLY = {"accounts.login", "accounts.logout"}
 # POST routes that only answer (checking an uploaded PDF against the issued letter's hash): success is a 200 page
 # and no row changes, but the form still carries the token (a cross-site upload must not be answered either).
 ANSWER_ONLY = {"letters.verify"}

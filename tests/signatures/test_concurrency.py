@@ -30,7 +30,7 @@ from civicvoice.proposals.models import Proposal
 from civicvoice.signatures import services
 from civicvoice.signatures.models import PaperBatch, Signature
 from tests.racing import race
-from tests.factories import committee_member, make_community, make_member, make_proposal, make_user
+from tests.factories import committee_member, make_community, make_member, make_proposal, make_user, session_secret
 
 POOL = {"pool_size": 80, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
 
@@ -160,7 +160,7 @@ def check_many_sign_and_one_races(app, signers, duplicates, via_http):
             client = app.test_client()
             user = db.session.get(User, user_id)
             with client.session_transaction() as session:
-                session["_user_id"], session["_fresh"] = user.get_id(), True
+                session["_user_id"], session["_fresh"] = session_secret(user), True
             return client
         member_actions = [post_sign(app, client_of(uid), proposal_id, htmx=i % 2 == 0)
                           for i, uid in enumerate(member_ids)]

@@ -17,7 +17,7 @@ from civicvoice.extensions import db
 from civicvoice.proposals.models import Proposal
 from civicvoice.voting import services
 from civicvoice.voting.models import Ballot, Participation, Poll, Proxy
-from tests.factories import committee_member, make_vote
+from tests.factories import committee_member, make_vote, session_secret
 from tests.racing import race
 
 POOL = {"pool_size": 60, "max_overflow": 10, "pool_timeout": 60}  # every thread holds its own connection
@@ -47,7 +47,7 @@ def _http(app, path, user_id, data=None):
     """The real endpoint, through a test client signed in as `user_id`: the outcome is the status code."""
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = db.session.get(User, user_id).get_id(), True
+        session["_user_id"], session["_fresh"] = session_secret(db.session.get(User, user_id)), True
 
     def action():
         with app.app_context():

@@ -799,8 +799,8 @@ def test_before_the_deadline_a_visit_changes_nothing(client, w):
 
 def test_a_ballot_sent_after_the_deadline_is_not_counted(client, login_as, w):
     poll = make_vote(w.demand, days=1)
-    login_as(w.member)
     with freeze_time(utcnow() + timedelta(days=2)):
+        login_as(w.member)  # two days on, a session opened then (one opened before would have ended)
         response = client.post(f"/votes/{poll.id}/ballot", data={"choice": "yes"})
     assert response.status_code == 409 and "This vote is closed." in text_of(response)
     assert reload(Poll, poll).status == "closed" and count(Ballot) == 0
