@@ -14,8 +14,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
     config.load(app, test_config)
 
-    from . import database, errors, headers, htmx, i18n, permissions, rendering, sessions
+    from . import database, errors, headers, htmx, i18n, permissions, rendering, sessions, urls
     from .extensions import csrf, db, limiter, migrate
+    urls.init_app(app)  # first: a request for another host is refused before any other hook runs
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)

@@ -8,13 +8,14 @@ from datetime import datetime
 from pathlib import Path
 
 import segno
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import ngettext
 from hijridate import Gregorian
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import urls
 from ..accounts.models import IDENTITY_LABELS
 from ..extensions import db
 from ..i18n import fixed_digits, force_locale, format_list, format_number, localise_digits
@@ -43,8 +44,7 @@ def hijri(value) -> str:
 
 def verify_url(code: str) -> str:
     """Always the site's public address (BASE_URL), whoever renders the letter and from wherever: it is printed."""
-    path = current_app.url_map.bind("localhost").build("letters.verify", {"code": code})
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return urls.external("letters.verify", code=code)
 
 
 def qr(code: str) -> str:
