@@ -42,10 +42,12 @@ def register(display_name: str, email: str, password: str, phone: str | None = N
 
     Returns None when the mailbox already has an account: that owner gets a mail telling them
     so, and the caller shows the same page either way, so the form reveals nothing about who is registered.
+    Both ways hash the password and queue one mail: the time taken does not tell either.
     """
     problems = passwords.problems(password, email=email, name=display_name)
     if problems:
         raise InvalidInput(problems[0])
+    password_hash = passwords.hash_password(password)
     existing = find_by_email(email)
     if existing is not None:
         mail.send(existing.email, "email/already_registered_subject.txt", "email/already_registered.txt",
@@ -53,7 +55,7 @@ def register(display_name: str, email: str, password: str, phone: str | None = N
         return None
     user = User(
         email=normalise_email(email), email_key=email_key(email), display_name=display_name.strip(),
-        phone=phone or None, password_hash=passwords.hash_password(password), locale=locale,
+        phone=phone or None, password_hash=password_hash, locale=locale,
     )
     db.session.add(user)
     db.session.flush()
@@ -92,10 +94,15 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str) -> None:
-    """Mail a reset link if an account has this address; silent otherwise."""
+def request_password_reset(email: str, locale: str = "ar") -> None:
+    """Mail a reset link if an account has this address, else (in `locale`) a note that no account uses it.
+
+    One mail either way, so neither the page nor the time taken tells whether the address is registered.
+    """
     user = find_by_email(email) if "@" in email else None
     if user is None or user.deleted_at is not None:
+        mail.send(normalise_email(email), "email/reset_unknown_subject.txt", "email/reset_unknown.txt",
+                  locale=locale)
         return
     token = tokens.issue("reset_password", user=user, email=user.email)
     mail.send(user.email, "email/reset_subject.txt", "email/reset.txt", locale=user.locale, user=user, token=token)

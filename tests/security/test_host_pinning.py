@@ -138,6 +138,12 @@ def test_the_reset_link_uses_the_site_address(client, outbox):
 
 
 @pinned
+def test_the_reply_to_a_reset_for_an_unknown_address_uses_the_site_address(client, outbox):
+    assert client.post("/account/reset", data={"email": "nobody@example.org"}, base_url=ALIAS).status_code == 200
+    assert_site_links(_mail_to(outbox, "nobody@example.org"), "/register")
+
+
+@pinned
 def test_the_verification_and_already_registered_links_use_the_site_address(client, outbox):
     form = {"display_name": "Newcomer", "email": "new@example.org", "password": PASSWORD}
     assert client.post("/register", data=form, base_url=ALIAS).status_code == 303
