@@ -51,6 +51,10 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "CivicVoice <no-reply@civicvoice.local>"
+    # Mails anyone can make the site send to an address (verification, reset, "already registered", council
+    # invitations), per recipient mailbox and kind, per hour, whatever the IP; past it they are silently
+    # dropped (and logged). 0: no cap.
+    MAIL_CAP_PER_HOUR = 3
 
     # Accounts.
     PASSWORD_MIN_LENGTH = 10
@@ -120,6 +124,8 @@ def load(app, test_config: dict | None) -> None:
             app.config[key] = env[key]
     if env.get("MAIL_PORT"):
         app.config["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if env.get("MAIL_CAP_PER_HOUR"):
+        app.config["MAIL_CAP_PER_HOUR"] = int(env["MAIL_CAP_PER_HOUR"])
     if env.get("MAIL_USE_TLS"):
         app.config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
     if env.get("TRUSTED_PROXIES"):

@@ -1,5 +1,4 @@
 """Account operations. Each takes its actor explicitly, flushes, and never commits."""
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
@@ -12,13 +11,8 @@ from .models import AccountToken, User
 
 
 def email_key(email: str) -> str:
-    """The mailbox an address reaches: lower case, without +extension, without dots where the domain ignores them."""
-    local, _sep, domain = email.strip().casefold().rpartition("@")
-    local = local.split("+", 1)[0]
-    if domain in current_app.config["EMAIL_DOTLESS_DOMAINS"]:
-        local = local.replace(".", "")
-        domain = "gmail.com"
-    return f"{local}@{domain}"
+    """The mailbox an address reaches (one account per mailbox; the mail caps count per mailbox too)."""
+    return mail.mailbox(email)
 
 
 def normalise_email(email: str) -> str:
@@ -32,7 +26,7 @@ def find_by_email(email: str) -> User | None:
 
 def _send_verification(user: User) -> None:
     token = tokens.issue("verify_email", user=user, email=user.email)
-    mail.send(user.email, "email/verify_subject.txt", "email/verify.txt", locale=user.locale,
+    mail.send(user.email, "email/verify_subject.txt", "email/verify.txt", locale=user.locale, kind="verify",
               user=user, token=token)
 
 
@@ -51,7 +45,7 @@ def register(display_name: str, email: str, password: str, phone: str | None = N
     existing = find_by_email(email)
     if existing is not None:
         mail.send(existing.email, "email/already_registered_subject.txt", "email/already_registered.txt",
-                  locale=existing.locale, user=existing)
+                  locale=existing.locale, kind="already_registered", user=existing)
         return None
     user = User(
         email=normalise_email(email), email_key=email_key(email), display_name=display_name.strip(),
@@ -102,10 +96,11 @@ def request_password_reset(email: str, locale: str = "ar") -> None:
     user = find_by_email(email) if "@" in email else None
     if user is None or user.deleted_at is not None:
         mail.send(normalise_email(email), "email/reset_unknown_subject.txt", "email/reset_unknown.txt",
-                  locale=locale)
+                  locale=locale, kind="reset")
         return
     token = tokens.issue("reset_password", user=user, email=user.email)
-    mail.send(user.email, "email/reset_subject.txt", "email/reset.txt", locale=user.locale, user=user, token=token)
+    mail.send(user.email, "email/reset_subject.txt", "email/reset.txt", locale=user.locale, kind="reset",
+              user=user, token=token)
 
 
 def reset_token_valid(signed: str) -> bool:

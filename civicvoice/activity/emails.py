@@ -91,7 +91,10 @@ def _send_batch(ids: list[int]) -> int:
 def _single(note: Notification):
     subject, text, body, headers = _render(note.recipient, "email/notification_subject.txt", "notification",
                                            note.kind, event=note.event, kind=KINDS[note.kind])
-    return mail.queue(note.recipient.email, subject, text, html=body, headers=headers)
+    # Uncapped (mail.queue): only members' own, rate-limited actions trigger notifications, each person chose email
+    # for the kind and can stop it in one click, and a silent cap would drop news they asked for.
+    return mail.queue(note.recipient.email, subject, text, kind="notification", capped=False, html=body,
+                      headers=headers)
 
 
 def send_digests() -> int:
@@ -140,7 +143,7 @@ def _digest(notes: list[Notification]):
         count = ngettext("%(num)s new notification", "%(num)s new notifications", len(notes))
     subject, text, body, headers = _render(recipient, "email/digest_subject.txt", "digest", "digest",
                                            groups=grouped, kind_links=kind_links, count=count)
-    return mail.queue(recipient.email, subject, text, html=body, headers=headers)
+    return mail.queue(recipient.email, subject, text, kind="digest", capped=False, html=body, headers=headers)
 
 
 def sweep() -> dict:
