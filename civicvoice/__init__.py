@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, config, database, errors, headers, htmx, i18n, permissions, rendering, sessions
+from . import cli, config, database, errors, headers, htmx, i18n, permissions, rendering, sessions, urls
 from .accounts import views as accounts_views
 from .activity import views as activity_views
 from .communities import views as communities_views
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
 
+    urls.init_app(app)  # first: a request for another host is refused before any other hook runs
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)

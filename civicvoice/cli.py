@@ -128,6 +128,8 @@ def load_demo():
     created = load()
     db.session.commit()
     click.echo(f"Demo data ready ({created} new records).")
+    # Its issued letters print the site's address for their verification: BASE_URL decides, set it first.
+    click.echo(f"Letters and links point at {current_app.config['BASE_URL']} (BASE_URL).")
 
 
 @jobs_cli.command("worker")

@@ -3,9 +3,12 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SESSION_SETTINGS = ("SESSION_IDLE_MINUTES_STAFF", "SESSION_IDLE_MINUTES", "SESSION_REMEMBER_DAYS", "SESSION_MAX_HOURS")
 WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development", "civicvoice"}
+# Outside production the site also answers on these names (http://localhost:5000 as well as BASE_URL).
+LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 
 
 class Config:
@@ -41,6 +44,10 @@ class Config:
     ATTACHMENTS_PER_PROPOSAL = 10
     UPLOAD_DIR: str | None = None  # default: instance/uploads (never under static/)
     TRUSTED_PROXIES = 0  # number of reverse proxies whose X-Forwarded-For is trusted
+    # The site's public address: every absolute link it writes (mail, letters and their QR code, calendar
+    # files), and the host it answers to; https and required in production. Any other host gets a 400.
+    BASE_URL = "http://127.0.0.1:5000"
+    SERVER_ALIASES: tuple[str, ...] = ()  # other host names it answers to (links still say BASE_URL)
 
     # Mail: "outbox" writes to the log and instance/outbox/; "smtp" sends; "memory" keeps a list (tests).
     MAIL_BACKEND = "outbox"
@@ -51,7 +58,10 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "CivicVoice <no-reply@civicvoice.local>"
-    BASE_URL = "http://127.0.0.1:5000"  # for links in mail sent outside a request
+    # Mails anyone can make the site send to an address (verification, reset, "already registered", council
+    # invitations), per recipient mailbox and kind, per hour, whatever the IP; past it they are silently
+    # dropped (and logged). 0: no cap.
+    MAIL_CAP_PER_HOUR = 3
 
     # Accounts.
     PASSWORD_MIN_LENGTH = 10
@@ -121,6 +131,8 @@ def load(app, test_config: dict | None) -> None:
             app.config[key] = env[key]
     if env.get("MAIL_PORT"):
         app.config["MAIL_PORT"] = int(env["MAIL_PORT"])
+    if env.get("MAIL_CAP_PER_HOUR"):
+        app.config["MAIL_CAP_PER_HOUR"] = int(env["MAIL_CAP_PER_HOUR"])
     if env.get("MAIL_USE_TLS"):
         app.config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
     for key in SESSION_SETTINGS:
@@ -128,6 +140,9 @@ def load(app, test_config: dict | None) -> None:
             app.config[key] = int(env[key])
     if env.get("TRUSTED_PROXIES"):
         app.config["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
+    if env.get("SERVER_ALIASES"):  # comma-separated
+        aliases = (name.strip() for name in env["SERVER_ALIASES"].split(","))
+        app.config["SERVER_ALIASES"] = tuple(name for name in aliases if name)
     if env.get("SESSION_COOKIE_SECURE"):
         app.config["SESSION_COOKIE_SECURE"] = env["SESSION_COOKIE_SECURE"].lower() in ("1", "true", "yes")
     app.config["SECRET_KEY"] = env.get("SECRET_KEY")
@@ -149,3 +164,21 @@ def load(app, test_config: dict | None) -> None:
             raise RuntimeError("Refusing to start in production without a strong SECRET_KEY (32+ characters).")
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    _site_address(app.config)
+
+
+def _site_address(config) -> None:
+    """Check BASE_URL (https in production); derive from it the hosts the site answers to (TRUSTED_HOSTS)."""
+    base_url = (config.get("BASE_URL") or "").strip().rstrip("/")
+    site = urlsplit(base_url)
+    if (site.scheme not in ("http", "https") or not site.hostname or site.username
+            or site.query or site.fragment):
+        raise RuntimeError(f"BASE_URL must be the site's public address, like https://civicvoice.example "
+                           f"(it is {base_url!r}).")
+    production = config["CIVICVOICE_ENV"] == "production"
+    if production and site.scheme != "https":
+        raise RuntimeError("Refusing to start in production without the site's https address in BASE_URL "
+                           "(every link in mail and letters is built from it).")
+    config["BASE_URL"] = base_url
+    names = [site.hostname, *config["SERVER_ALIASES"], *(() if production else LOOPBACK_NAMES)]
+    config["TRUSTED_HOSTS"] = list(dict.fromkeys(name.strip().lower() for name in names if name.strip()))

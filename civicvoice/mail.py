@@ -5,7 +5,12 @@ transaction: a rolled-back action leaves nothing to send. Once the transaction c
 (`jobs.run_later`); a delivery that fails (SMTP down, a job lost with its worker) stays in the outbox and is tried
 again, later and later, by `flask mail deliver` (cron). Each message is claimed before it is sent, so two workers
 never send it twice.
+
+Each message has a kind and the mailbox it reaches. Mails anyone can make the site send to an address (a
+verification link, a reset link, "you already have an account") are capped per mailbox and kind per hour
+(MAIL_CAP_PER_HOUR), counted in this table, so a stranger cannot flood a mailbox from many IPs.
 """
+import hashlib
 import logging
 import smtplib
 import uuid
@@ -17,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, render_template
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, or_, select, update
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, func, or_, select,
+                        update)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,6 +46,8 @@ class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     recipient: Mapped[str] = mapped_column(String(254))
+    mailbox: Mapped[str] = mapped_column(String(254), default="", server_default="")  # mailbox(recipient)
+    kind: Mapped[str] = mapped_column(String(40), default="", server_default="")  # "reset", "notification", …
     subject: Mapped[str] = mapped_column(String(400))
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
@@ -57,6 +65,7 @@ class OutboxMessage(db.Model):
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_outbox_messages_unsent", "next_attempt_at", "id", sqlite_where=sql("sent_at IS NULL"),
               postgresql_where=sql("sent_at IS NULL")),
+        Index("ix_outbox_messages_mailbox_kind", "mailbox", "kind", "created_at"),  # the hourly cap's count
     )
 
 
@@ -73,6 +82,17 @@ class OutboxAttachment(db.Model):
 def one_line(value: str) -> str:
     """A header value: whatever a name or title holds (new lines included), one line."""
     return " ".join(str(value).split())
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address reaches: lower case, without +extension, without dots where the domain ignores
+    them (accounts are unique per mailbox, and the caps count per mailbox)."""
+    local, _sep, domain = address.strip().casefold().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in current_app.config["EMAIL_DOTLESS_DOMAINS"]:
+        local = local.replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
 
 
 @contextmanager
@@ -97,29 +117,60 @@ def render(subject_template: str, body_template: str, locale: str = "ar", html_t
     return subject, text, html
 
 
-def send(to: str, subject_template: str, body_template: str, locale: str = "ar",
-         attachments: list[tuple[str, str, bytes]] | None = None, **context) -> OutboxMessage:
+def send(to: str, subject_template: str, body_template: str, locale: str = "ar", *, kind: str,
+         capped: bool = True, attachments: list[tuple[str, str, bytes]] | None = None,
+         **context) -> OutboxMessage | None:
     """Render a mail in the recipient's language and queue it; it leaves after the commit.
 
-    `attachments`: (file name, content type, bytes) triples, e.g. a letter's PDF.
+    `kind` and `capped`: see queue(). `attachments`: (file name, content type, bytes) triples, e.g. a letter's PDF.
     """
     subject, text, html = render(subject_template, body_template, locale, **context)
-    return queue(to, subject, text, attachments=attachments)
+    return queue(to, subject, text, kind=kind, capped=capped, attachments=attachments)
 
 
-def queue(to: str, subject: str, text: str, *, html: str | None = None, headers: dict | None = None,
-          attachments: list[tuple[str, str, bytes]] | None = None) -> OutboxMessage:
-    """Write one message to the outbox in the current transaction; it is delivered once that commits."""
+def queue(to: str, subject: str, text: str, *, kind: str, capped: bool = True, html: str | None = None,
+          headers: dict | None = None, attachments: list[tuple[str, str, bytes]] | None = None
+          ) -> OutboxMessage | None:
+    """Write one message to the outbox in the current transaction; it is delivered once that commits.
+
+    A `capped` kind of mail goes out at most MAIL_CAP_PER_HOUR times an hour to one mailbox: past that, nothing is
+    written (None) and the caller carries on as if it had been, so the page says nothing. Mail that a stranger
+    cannot trigger and that must not be lost (notifications a person chose, letters to a council) is uncapped.
+    """
     session = db.session
-    message = OutboxMessage(recipient=one_line(to), subject=one_line(subject), text=text, html=html,
-                            headers={one_line(k): one_line(v) for k, v in (headers or {}).items()},
-                            attachments=[OutboxAttachment(filename=one_line(name), content_type=kind, data=data)
-                                         for name, kind, data in attachments or []])
+    box = mailbox(to)
+    if capped and _over_cap(box, kind):
+        log.warning("Not mailing %r: %s mails of kind %r went to that mailbox this hour (MAIL_CAP_PER_HOUR)", to,
+                    current_app.config["MAIL_CAP_PER_HOUR"], kind)
+        return None
+    message = OutboxMessage(recipient=one_line(to), mailbox=box, kind=kind, subject=one_line(subject), text=text,
+                            html=html, headers={one_line(k): one_line(v) for k, v in (headers or {}).items()},
+                            attachments=[OutboxAttachment(filename=one_line(name), content_type=content_type,
+                                                          data=data)
+                                         for name, content_type, data in attachments or []])
     session.add(message)
     session.flush()
     message_id = message.id
     after_commit(lambda: deliver_soon([message_id]))
     return message
+
+
+def _over_cap(box: str, kind: str) -> bool:
+    """Whether this mailbox already had MAIL_CAP_PER_HOUR mails of this kind in the last hour (0: no cap)."""
+    cap = current_app.config["MAIL_CAP_PER_HOUR"]
+    if not cap:
+        return False
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # Count and write one at a time per mailbox and kind, until the commit: requests racing from many IPs
+        # queue here instead of all counting the same rows. (SQLite has one writer at a time: a transaction
+        # that read a count another one has since changed cannot write.)
+        digest = hashlib.blake2b(f"{kind}\n{box}".encode(), digest_size=8).digest()
+        session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
+    sent = session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.mailbox == box, OutboxMessage.kind == kind,
+        OutboxMessage.created_at > utcnow() - timedelta(hours=1)))
+    return sent >= cap
 
 
 def deliver_soon(ids: list[int]) -> None:

@@ -33,6 +33,7 @@ TEST_CONFIG = {
     "RATELIMIT_ENABLED": False,
     "MAIL_BACKEND": "memory",
     "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+    "BASE_URL": "http://localhost",  # the test client's host: links in mail point where the tests send requests
     "SERVER_NAME": None,
 }
 

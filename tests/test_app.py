@@ -69,6 +69,7 @@ def test_production_refuses_a_default_secret_key(monkeypatch, key):
 def test_production_starts_with_a_strong_key(monkeypatch):
     monkeypatch.setenv("CIVICVOICE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("BASE_URL", "https://civicvoice.example")  # required too: tests/security/test_host_pinning.py
     assert create_app().config["SECRET_KEY"] == "k" * 48
 
 

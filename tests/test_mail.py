@@ -10,8 +10,8 @@ from civicvoice.mail import OutboxMessage
 
 
 def test_a_queued_message_is_in_the_outbox_table_before_it_leaves(app, db, outbox):
-    message = mail.queue("a@example.org", "Subject", "Body", html="<p>Body</p>", headers={"X-Test": "1"},
-                         attachments=[("a.pdf", "application/pdf", b"%PDF")])
+    message = mail.queue("a@example.org", "Subject", "Body", kind="test", html="<p>Body</p>",
+                         headers={"X-Test": "1"}, attachments=[("a.pdf", "application/pdf", b"%PDF")])
     assert outbox == [] and message.id is not None and message.sent_at is None
     db.session.commit()
     [sent] = outbox
@@ -22,13 +22,13 @@ def test_a_queued_message_is_in_the_outbox_table_before_it_leaves(app, db, outbo
 
 
 def test_a_rolled_back_message_never_leaves(app, db, outbox):
-    mail.queue("a@example.org", "Subject", "Body")
+    mail.queue("a@example.org", "Subject", "Body", kind="test")
     db.session.rollback()
     assert outbox == [] and db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
 def test_a_message_is_claimed_once_even_if_two_workers_try(app, db, outbox):
-    message = mail.queue("a@example.org", "Subject", "Body")
+    message = mail.queue("a@example.org", "Subject", "Body", kind="test")
     db.session.commit()
     assert len(outbox) == 1
     assert mail.deliver_pending([message.id]) == 0  # sent already: nothing to claim
@@ -37,7 +37,7 @@ def test_a_message_is_claimed_once_even_if_two_workers_try(app, db, outbox):
 
 def test_a_stale_claim_is_taken_over_but_a_fresh_one_is_not(app, db, outbox, monkeypatch):
     monkeypatch.setattr(mail, "deliver_soon", lambda ids: None)  # as if the job never ran
-    message = mail.queue("a@example.org", "Subject", "Body")
+    message = mail.queue("a@example.org", "Subject", "Body", kind="test")
     db.session.commit()
     message.claimed_at = utcnow()
     db.session.commit()
@@ -52,7 +52,7 @@ def test_failures_wait_longer_and_longer_and_give_up_after_many_attempts(app, db
         raise OSError("no route to host")
 
     monkeypatch.setattr(mail, "_hand_over", down)
-    message = mail.queue("a@example.org", "Subject", "Body")
+    message = mail.queue("a@example.org", "Subject", "Body", kind="test")
     db.session.commit()
     first_wait = db.session.get(OutboxMessage, message.id).next_attempt_at - utcnow()
     assert mail.deliver_pending() == 0  # not due yet
@@ -75,7 +75,7 @@ def test_a_job_that_cannot_even_start_loses_nothing(app, db, outbox, monkeypatch
         raise ConnectionError("Redis is away")
 
     monkeypatch.setattr(jobs, "run_later", no_redis)
-    mail.queue("a@example.org", "Subject", "Body")
+    mail.queue("a@example.org", "Subject", "Body", kind="test")
     db.session.commit()  # the commit itself succeeds
     assert outbox == []
     monkeypatch.undo()
@@ -83,7 +83,7 @@ def test_a_job_that_cannot_even_start_loses_nothing(app, db, outbox, monkeypatch
 
 
 def test_header_values_are_single_lines(app, db, outbox):
-    mail.queue("a@example.org\r\nBcc: b@example.org", "One\r\nBcc: c@example.org", "Body",
+    mail.queue("a@example.org\r\nBcc: b@example.org", "One\r\nBcc: c@example.org", "Body", kind="test",
                headers={"X-A": "x\ny"})
     db.session.commit()
     [sent] = outbox
@@ -104,7 +104,7 @@ def test_callbacks_wait_for_the_outermost_commit_not_a_savepoint(app, db):
 def test_the_outbox_backend_writes_eml_files(app, db, tmp_path):
     app.config["MAIL_BACKEND"] = "outbox"
     app.config["MAIL_OUTBOX_DIR"] = str(tmp_path)
-    mail.queue("a@example.org", "سلام", "نص", html="<p>نص</p>")
+    mail.queue("a@example.org", "سلام", "نص", kind="test", html="<p>نص</p>")
     db.session.commit()
     [path] = list(tmp_path.glob("*.eml"))
     assert b"multipart/alternative" in path.read_bytes()

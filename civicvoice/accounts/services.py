@@ -1,5 +1,4 @@
 """Account operations. Each takes its actor explicitly, flushes, and never commits."""
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
@@ -13,13 +12,8 @@ from .models import AccountToken, User, UserSession
 
 
 def email_key(email: str) -> str:
-    """The mailbox an address reaches: lower case, without +extension, without dots where the domain ignores them."""
-    local, _sep, domain = email.strip().casefold().rpartition("@")
-    local = local.split("+", 1)[0]
-    if domain in current_app.config["EMAIL_DOTLESS_DOMAINS"]:
-        local = local.replace(".", "")
-        domain = "gmail.com"
-    return f"{local}@{domain}"
+    """The mailbox an address reaches (one account per mailbox; the mail caps count per mailbox too)."""
+    return mail.mailbox(email)
 
 
 def normalise_email(email: str) -> str:
@@ -33,7 +27,7 @@ def find_by_email(email: str) -> User | None:
 
 def _send_verification(user: User) -> None:
     token = tokens.issue("verify_email", user=user, email=user.email)
-    mail.send(user.email, "email/verify_subject.txt", "email/verify.txt", locale=user.locale,
+    mail.send(user.email, "email/verify_subject.txt", "email/verify.txt", locale=user.locale, kind="verify",
               user=user, token=token)
 
 
@@ -43,18 +37,20 @@ def register(display_name: str, email: str, password: str, phone: str | None = N
 
     Returns None when the mailbox already has an account: that owner gets a mail telling them
     so, and the caller shows the same page either way, so the form reveals nothing about who is registered.
+    Both ways hash the password and queue one mail: the time taken does not tell either.
     """
     problems = passwords.problems(password, email=email, name=display_name)
     if problems:
         raise InvalidInput(problems[0])
+    password_hash = passwords.hash_password(password)
     existing = find_by_email(email)
     if existing is not None:
         mail.send(existing.email, "email/already_registered_subject.txt", "email/already_registered.txt",
-                  locale=existing.locale, user=existing)
+                  locale=existing.locale, kind="already_registered", user=existing)
         return None
     user = User(
         email=normalise_email(email), email_key=email_key(email), display_name=display_name.strip(),
-        phone=phone or None, password_hash=passwords.hash_password(password), locale=locale,
+        phone=phone or None, password_hash=password_hash, locale=locale,
     )
     db.session.add(user)
     db.session.flush()
@@ -93,13 +89,19 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str) -> None:
-    """Mail a reset link if an account has this address; silent otherwise."""
+def request_password_reset(email: str, locale: str = "ar") -> None:
+    """Mail a reset link if an account has this address, else (in `locale`) a note that no account uses it.
+
+    One mail either way, so neither the page nor the time taken tells whether the address is registered.
+    """
     user = find_by_email(email) if "@" in email else None
     if user is None or user.deleted_at is not None:
+        mail.send(normalise_email(email), "email/reset_unknown_subject.txt", "email/reset_unknown.txt",
+                  locale=locale, kind="reset")
         return
     token = tokens.issue("reset_password", user=user, email=user.email)
-    mail.send(user.email, "email/reset_subject.txt", "email/reset.txt", locale=user.locale, user=user, token=token)
+    mail.send(user.email, "email/reset_subject.txt", "email/reset.txt", locale=user.locale, kind="reset",
+              user=user, token=token)
 
 
 def reset_token_valid(signed: str) -> bool:

@@ -94,7 +94,7 @@ def _ask_to_sign_in():
     ended is not asked twice."""
     if not g.get("told_session_ended"):
         flash(_("Please sign in to continue."), "info")
-    return redirect(login_url(login_manager.login_view, next_url=request.url))
+    return redirect(login_url(login_manager.login_view, next_url=request.full_path.rstrip("?")))
 
 
 def init_app(app) -> None:

@@ -8,14 +8,13 @@ that dies on the way leaves it unmailed for the next sweep (`flask mail deliver`
 import html
 import logging
 import re
-from urllib.parse import urljoin
 
-from flask import render_template, request, url_for
+from flask import render_template
 from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
-from .. import mail
+from .. import mail, urls
 from ..database import utcnow
 from ..extensions import db
 from .kinds import KINDS
@@ -36,7 +35,7 @@ def plain(markup) -> str:
 
 
 def _absolute(path: str | None) -> str | None:
-    return urljoin(request.host_url, path) if path else None
+    return urls.absolute(path) if path else None
 
 
 def _headers(unsubscribe_url: str) -> dict:
@@ -49,11 +48,11 @@ def _render(recipient, subject_template: str, name: str, unsubscribe_kind: str, 
     """(subject, text, html, headers) of one mail to `recipient`, in their language and digits; its unsubscribe
     link stops `unsubscribe_kind`."""
     with mail.rendering(recipient.locale, native_digits=recipient.digits != "latn"):
-        unsubscribe_url = url_for("accounts.unsubscribe", token=unsubscribe_token(recipient, unsubscribe_kind),
-                                  _external=True)
+        unsubscribe_url = urls.external("accounts.unsubscribe",
+                                        token=unsubscribe_token(recipient, unsubscribe_kind))
         context |= {"recipient": recipient, "unsubscribe_url": unsubscribe_url, "plain": plain,
                     "describe": describe, "absolute": lambda event: _absolute(link(event)),
-                    "settings_url": url_for("activity.settings", _external=True)}
+                    "settings_url": urls.external("activity.settings")}
         subject = mail.one_line(render_template(subject_template, **context))[:300]
         text = render_template(f"email/{name}.txt", **context)
         body = render_template(f"email/{name}.html", **context)
@@ -92,7 +91,10 @@ def _send_batch(ids: list[int]) -> int:
 def _single(note: Notification):
     subject, text, body, headers = _render(note.recipient, "email/notification_subject.txt", "notification",
                                            note.kind, event=note.event, kind=KINDS[note.kind])
-    return mail.queue(note.recipient.email, subject, text, html=body, headers=headers)
+    # Uncapped (mail.queue): only members' own, rate-limited actions trigger notifications, each person chose email
+    # for the kind and can stop it in one click, and a silent cap would drop news they asked for.
+    return mail.queue(note.recipient.email, subject, text, kind="notification", capped=False, html=body,
+                      headers=headers)
 
 
 def send_digests() -> int:
@@ -136,12 +138,12 @@ def _digest(notes: list[Notification]):
     recipient = notes[0].recipient
     grouped = groups(notes)
     with mail.rendering(recipient.locale, native_digits=recipient.digits != "latn"):
-        kind_links = {kind: url_for("accounts.unsubscribe", token=unsubscribe_token(recipient, kind), _external=True)
+        kind_links = {kind: urls.external("accounts.unsubscribe", token=unsubscribe_token(recipient, kind))
                       for kind, _spec, _notes in grouped}
         count = ngettext("%(num)s new notification", "%(num)s new notifications", len(notes))
     subject, text, body, headers = _render(recipient, "email/digest_subject.txt", "digest", "digest",
                                            groups=grouped, kind_links=kind_links, count=count)
-    return mail.queue(recipient.email, subject, text, html=body, headers=headers)
+    return mail.queue(recipient.email, subject, text, kind="digest", capped=False, html=body, headers=headers)
 
 
 def sweep() -> dict:

@@ -58,7 +58,8 @@ def invite_staff(actor, council: Council, email: str, role: str, locale: str = "
     token = tokens.issue("council_invite", email=accounts.normalise_email(email), council_id=council.id, role=role)
     activity.record(actor, "council.staff_invited", council, council=council.name, role=role)
     mail.send(email, "email/council_invite_subject.txt", "email/council_invite.txt",
-              locale=existing.locale if existing else locale, council=council, token=token, role=role)
+              locale=existing.locale if existing else locale, kind="council_invite", council=council, token=token,
+              role=role)
 
 
 def invitation(signed: str):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import pdf as renderer
+from .. import urls
 from ..accounts.models import IDENTITY_LABELS
 from ..extensions import db
 from ..i18n import fixed_digits, force_locale, format_list, format_number, localise_digits
@@ -45,8 +46,7 @@ def hijri(value) -> str:
 
 def verify_url(code: str) -> str:
     """Always the site's public address (BASE_URL), whoever renders the letter and from wherever: it is printed."""
-    path = current_app.url_map.bind("localhost").build("letters.verify", {"code": code})
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return urls.external("letters.verify", code=code)
 
 
 def qr(code: str) -> str:

@@ -286,8 +286,9 @@ def send_by_email(actor, letter: Letter) -> None:
         raise Conflict(_("Only an approved letter can be sent."))
     _mark_sent(actor, letter, method="email", sent_to=council.contact_email)
     first = "en" if version.language == "en" else "ar"
+    # Uncapped: a council's address receives every community's letters, and none may be lost.
     mail.send(council.contact_email, "email/letter_subject.txt", "email/letter_body.txt", locale=first,
-              letter=letter, version=version, proposal=letter.proposal,
+              kind="letter", capped=False, letter=letter, version=version, proposal=letter.proposal,
               attachments=[(f"{letter.reference.replace('/', '-')}.pdf", "application/pdf", issued_pdf(version))])
 
 

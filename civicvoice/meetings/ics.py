@@ -1,9 +1,9 @@
 """A meeting as an iCalendar file (RFC 5545), so phones can put it in their calendar."""
-from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from icalendar import Calendar, Event
 
+from .. import urls
 from ..database import utcnow
 from ..proposals.rules import can_view_proposal
 
@@ -15,7 +15,7 @@ def calendar(meeting) -> bytes:
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     event = Event()
-    event.add("uid", f"meeting-{meeting.id}@{request.host.split(':')[0]}")
+    event.add("uid", f"meeting-{meeting.id}@{urls.host()}")
     event.add("dtstamp", utcnow())
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)
@@ -24,7 +24,7 @@ def calendar(meeting) -> bytes:
     event.add("status", "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
     location = ", ".join(part for part in (meeting.centre.name, meeting.centre.address.replace("\n", ", ")) if part)
     event.add("location", location)
-    url = url_for("meetings.show", meeting_id=meeting.id, _external=True)
+    url = urls.external("meetings.show", meeting_id=meeting.id)
     event.add("url", url)
     lines = [meeting.description] if meeting.description else []
     # Like the meeting page: the title of a demand that is no longer public stays with those who may see it.

@@ -40,27 +40,30 @@ class LiveServer:
 def live_server(app, database_url, tmp_path):
     """The app served over HTTP on 127.0.0.1 (a free port) from a daemon thread, with the demo data loaded."""
     outbox_dir = tmp_path / "live-outbox"
+    # The port comes first: the server's address is the site's (BASE_URL), which links in mail and letters say.
+    httpd = make_server("127.0.0.1", 0, None, threaded=True)
+    url = f"http://127.0.0.1:{httpd.server_port}"
     live = create_app({
         **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        "BASE_URL": url,
         "WTF_CSRF_ENABLED": True,
         "MAIL_BACKEND": "outbox",
         "MAIL_OUTBOX_DIR": str(outbox_dir),
         "REDIS_URL": None,  # mail is written inline during the request, never queued
     })
     live.instance_path = str(tmp_path / "live-instance")
+    httpd.app = live
     with live.app_context():
         demo.load()
         db.session.commit()
 
-    server = LiveServer(url="", app=live, outbox_dir=outbox_dir)
+    server = LiveServer(url=url, app=live, outbox_dir=outbox_dir)
 
     def record(sender, exception, **extra):
         server.errors.append("".join(traceback.format_exception(exception)))
 
     got_request_exception.connect(record, live)
-    httpd = make_server("127.0.0.1", 0, live, threaded=True)
-    server.url = f"http://127.0.0.1:{httpd.server_port}"
     thread = threading.Thread(target=httpd.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
