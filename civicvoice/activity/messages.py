@@ -29,6 +29,10 @@ def describe(event) -> Markup:
                                                  community=community),
         "signature.voided": lambda: _("The committee voided your signature on %(title)s: %(reason)s",
                                       title=_bdi(data.get("title", "")), reason=_bdi(data.get("reason", ""))),
+        "signature.invalidated": lambda: _(
+            "The committee of %(community)s voided your signature on %(title)s, with other signatures that came in "
+            "the same way: %(reason)s. If you think this is a mistake, ask the committee to look at it again.",
+            community=community, title=_bdi(data.get("title", "")), reason=_bdi(data.get("reason", ""))),
         "argument.replied": lambda: (
             _("The authors of %(title)s answered your question.", title=_bdi(data.get("title", "")))
             if data.get("as_authors") else

@@ -3,9 +3,10 @@ a role, never a person, and never the hidden text)."""
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
-from ..i18n import format_date
+from ..i18n import format_date, format_number
 from .models import KIND_LABELS
 
 def _bdi(value) -> Markup:
@@ -107,6 +108,12 @@ def log_line(event) -> Markup:
         "moderation.approved": lambda: _("%(who)s published an argument that waited for review.", who=who),
         "moderation.rejected": lambda: _("%(who)s did not publish an argument that waited for review: %(reason)s",
                                          who=who, reason=reason),
+        # Signatures voided together (signatures/invalidation.py): how many, never whose.
+        "signature.invalidated": lambda: ngettext(
+            "%(who)s voided %(n)s signature of %(title)s after checking how it came in: %(reason)s",
+            "%(who)s voided %(n)s signatures of %(title)s that came in together: %(reason)s",
+            data.get("count") or 0, who=who, n=format_number(data.get("count") or 0),
+            title=_bdi(data.get("title", "")), reason=reason),
     }
     text = texts.get(event.verb)
     return Markup(text()) if text else Markup(escape(_("A moderation action.")))

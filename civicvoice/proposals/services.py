@@ -11,6 +11,7 @@ from ..communities import services as communities
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
 from ..extensions import db
+from ..signatures import services as signatures
 from . import states
 from .models import CATEGORIES, REJECTION_REASONS, Coauthor, Proposal, Revision
 
@@ -202,6 +203,10 @@ def _move(actor, proposal: Proposal, action: str, reason: str = "", target: str 
     before = proposal.status
     proposal.status = after
     proposal.last_activity_at = utcnow()
+    if before in states.SIGNABLE and after not in states.SIGNABLE and after != "hidden":
+        # Signing is over for good (a hidden demand may be made public again): what a bulk invalidation of its
+        # signatures would match on is forgotten.
+        signatures.forget_networks(proposal)
     event = activity.record(actor, f"proposal.{action}", proposal, proposal.community, title=proposal.title,
                             reason=reason.strip(), before=before, after=after, **data)
     db.session.flush()
@@ -242,10 +247,8 @@ def withdraw(actor, proposal: Proposal, reason: str) -> None:
     """The authors take the demand back; once it was public, its committee and co-signers are told."""
     event = _move(actor, proposal, "withdraw", reason)
     if proposal.published_at:
-        from ..signatures.services import signer_accounts
-
         activity.notify(event, [m.user for m in communities.committee(proposal.community)], kind="committee")
-        activity.notify(event, authors(proposal) + signer_accounts(proposal))
+        activity.notify(event, authors(proposal) + signatures.signer_accounts(proposal))
     else:
         activity.notify(event, authors(proposal))
 
@@ -267,10 +270,9 @@ def not_adopt(actor, proposal: Proposal, told=frozenset(), **data) -> None:
 def _notify_authors_and_signers(event, proposal: Proposal, told) -> None:
     """The authors, then the co-signers: except those the vote itself tells (ids in `told`), so that nobody
     hears of one step twice."""
-    from ..signatures.services import signer_accounts
-
     _notify_authors(event, proposal)
-    activity.notify(event, [user for user in signer_accounts(proposal) if user.id not in told], kind="signed")
+    activity.notify(event, [user for user in signatures.signer_accounts(proposal) if user.id not in told],
+                    kind="signed")
 
 
 def send_letter(actor, proposal: Proposal, **data):
@@ -307,14 +309,10 @@ def merge(actor, duplicate: Proposal, kept: Proposal, reason: str) -> None:
         raise InvalidInput(_("Choose another demand of the same community."))
     if kept.status not in states.ACTIVE_PUBLIC:
         raise InvalidInput(_("The demand to keep must be public and still active."))
-    from ..signatures.services import move as move_signatures
-
     event = _move(actor, duplicate, "merge", reason, kept_id=kept.id, kept_title=kept.title)
     duplicate.merged_into_id = kept.id
-    from ..signatures.services import signer_accounts
-
-    signers = signer_accounts(duplicate)  # before the move: who signed the duplicate hears where it went
-    move_signatures(duplicate, kept)
+    signers = signatures.signer_accounts(duplicate)  # before the move: who signed it hears where it went
+    signatures.move(duplicate, kept)
     kept.last_activity_at = utcnow()
     activity.record(actor, "proposal.merged_in", kept, kept.community, title=kept.title,
                     duplicate_id=duplicate.id, duplicate_title=duplicate.title)
@@ -329,9 +327,7 @@ def set_goal(actor, proposal: Proposal, goal: int) -> None:
     proposal.signature_goal = goal
     activity.record(actor, "proposal.goal_changed", proposal, proposal.community, before=before, after=goal)
     db.session.flush()
-    from ..signatures.services import check_goal
-
-    check_goal(proposal)
+    signatures.check_goal(proposal)
 
 
 def mergeable_targets(proposal: Proposal) -> list[Proposal]:

@@ -1,5 +1,6 @@
 """How each event of a demand reads on its public timeline and in notifications."""
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from ..i18n import format_datetime, format_number
@@ -131,6 +132,13 @@ def describe(event, notification: bool = False) -> Markup:
                                            n=_n(data.get("goal"))),
         "signature.paper_batch": lambda: _("The committee entered %(n)s signatures collected on paper.",
                                            n=_n(data.get("count"))),
+        "signature.invalidated": lambda: ngettext(
+            "The committee voided %(n)s signature after checking how it came in: %(reason)s",
+            "The committee voided %(n)s signatures that came in together: %(reason)s",
+            data.get("count") or 0, n=_n(data.get("count")), reason=_bdi(data.get("reason", ""))),
+        "proposal.goal_lost": lambda: _(
+            "Voided signatures took %(title)s back below its signature goal (%(n)s): the vote waits until the goal "
+            "is reached again.", title=title, n=_n(data.get("goal"))),
         "proposal.open_vote": lambda: _("The committee opened the community's vote on %(title)s.", title=title),
         "proposal.adopt": lambda: _("The community adopted the demand: %(yes)s yes, %(no)s no, %(abstain)s abstentions "
                                     "(turnout %(turnout)s of %(electorate)s).", **_votes(data)),

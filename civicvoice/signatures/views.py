@@ -1,4 +1,5 @@
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from .. import permissions
 from ..accounts import services as accounts
 from ..communities import services as communities
 from ..database import write_transaction
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db, limiter
 from ..htmx import after_post
 from ..i18n import format_number, language
@@ -18,8 +19,9 @@ from ..proposals import attachments
 from ..proposals.access import visible_proposal
 from ..proposals.models import Proposal
 from ..redirects import see_other
-from . import export, services
-from .forms import CorrectPaperForm, PaperBatchForm, ReasonForm, RegisterAndSignForm, SignForm
+from . import export, invalidation, services
+from .forms import (CorrectPaperForm, InvalidateForm, InvalidationFilters, PaperBatchForm, ReasonForm,
+                    RegisterAndSignForm, SignForm)
 from .models import PaperBatch, Signature
 
 bp = Blueprint("signatures", __name__)
@@ -69,7 +71,8 @@ def sign(proposal_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        signature = services.sign(current_user, proposal, form.visibility.data, form.comment.data or "")
+        signature = services.sign(current_user, proposal, form.visibility.data, form.comment.data or "",
+                                  address=request.remote_addr)
     except services.AlreadySigned:
         db.session.rollback()
         flash(_("You already signed this demand."), "info")
@@ -99,7 +102,7 @@ def register_and_sign(proposal_id):
                              locale=language())
     if user is not None:  # an existing address gets a mail instead, and the same answer below
         communities.join(user, proposal.community)
-        services.sign(user, proposal, form.visibility.data, form.comment.data or "")
+        services.sign(user, proposal, form.visibility.data, form.comment.data or "", address=request.remote_addr)
     db.session.commit()
     return see_other(url_for("accounts.check_email"))
 
@@ -250,3 +253,71 @@ def scan(proposal_id, batch_id):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# Voiding signatures together (the committee) ---------------------------------------------------
+
+def _invalidation_demand(proposal_id: int) -> Proposal:
+    """Anyone but the demand's committee is told nothing (404); the committee, once signing is over, why not."""
+    proposal = visible_proposal(proposal_id)
+    if not permissions.can_manage_signatures(current_user, proposal):
+        abort(404)
+    if not permissions.can_invalidate_signatures(current_user, proposal):
+        raise InvalidTransition(_("Signatures are voided together only while the demand is open for "
+                                  "signatures."))
+    return proposal
+
+
+def _match(form: InvalidationFilters, proposal: Proposal) -> invalidation.Match:
+    """The form's filters, its local window read in the community's zone."""
+    zone = ZoneInfo(proposal.community.timezone)
+    since, until = (moment.replace(tzinfo=zone) if moment else None for moment in form.window())
+    return invalidation.Match(network=form.network.data or "", domain=form.domain.data or "", since=since,
+                              until=until, online_only=not form.with_paper.data)
+
+
+def _confirmation(filters: InvalidationFilters, preview, reason: str = "") -> InvalidateForm:
+    """The confirm step: the filters and the numbers shown, as hidden fields, and the reason to give."""
+    return InvalidateForm(formdata=None, data={**filters.data, "reason": reason,
+                                               "confirmed": preview.confirmed, "pending": preview.pending})
+
+
+def _invalidation_page(proposal, filters, preview, confirm=None, status=200, **context):
+    return render_template("signatures/invalidate.html", proposal=proposal, filters=filters, preview=preview,
+                           confirm=confirm, tz=proposal.community.timezone, **context), status
+
+
+def _look(proposal: Proposal):
+    """The filters, what they match and, when something does, the confirm step."""
+    filters = InvalidationFilters(request.args, meta={"csrf": False})
+    if not (request.args and filters.validate()):
+        return _invalidation_page(proposal, filters, invalidation.preview(proposal, invalidation.Match()))
+    preview = invalidation.preview(proposal, _match(filters, proposal))
+    return _invalidation_page(proposal, filters, preview, _confirmation(filters, preview) if preview.total else None)
+
+
+@bp.route("/demands/<int:proposal_id>/signatures/invalidate", methods=["GET", "POST"])
+@write_transaction
+@login_required
+def invalidate(proposal_id):
+    """The committee looks for signatures that came in together (one network, one domain, one hour), then voids
+    exactly what it was shown: if that changed meanwhile, 409 with the new numbers to confirm."""
+    proposal = _invalidation_demand(proposal_id)
+    if request.method == "GET":
+        return _look(proposal)
+    form = InvalidateForm()
+    match = _match(form, proposal)
+    if not form.validate_on_submit():
+        return _invalidation_page(proposal, form, invalidation.preview(proposal, match), form)
+    try:
+        voided = invalidation.invalidate(current_user, proposal, match, form.reason.data,
+                                         confirmed=form.confirmed.data, pending=form.pending.data)
+    except invalidation.CountChanged as changed:
+        preview = invalidation.preview(proposal, match)
+        return _invalidation_page(proposal, form, preview, _confirmation(form, preview, form.reason.data), 409,
+                                  changed=changed)
+    db.session.commit()
+    flash(ngettext("%(n)s signature was voided; each signer is told why.",
+                   "%(n)s signatures were voided; each signer is told why.", voided, n=format_number(voided)),
+          "success")
+    return see_other(url_for(".signers", proposal_id=proposal.id))
