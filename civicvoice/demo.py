@@ -9,7 +9,7 @@ from .council import services as councils
 from .council.models import Council
 from .extensions import db
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # nosec B105 # the demo accounts' password, published on purpose
 
 PEOPLE = [
     # email, name, locale, admin
