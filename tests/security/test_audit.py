@@ -87,7 +87,7 @@ def test_the_lock_covers_the_app_its_tests_and_its_audit():
 
 def test_installs_use_the_lock_and_ci_audits_before_it_tests():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("setup", "setup-test", "audit"):
+    for target in ("setup", "setup-test", "setup-audit"):
         recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
         assert recipe and "-c $(LOCK)" in recipe.group(1), target
     assert "--strict" in makefile and "--requirement $(LOCK)" in makefile
