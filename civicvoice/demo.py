@@ -34,7 +34,7 @@ from .volunteers import hours, offers, opportunities, profiles, signups
 from .volunteers.models import Opportunity
 from .voting import services as voting
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # nosec B105 # the demo accounts' password, published on purpose
 
 PEOPLE = [
     # email, name, locale, admin

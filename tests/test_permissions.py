@@ -187,6 +187,8 @@ MATRIX = {
                           "voting": NOBODY, "adopted": NOBODY, "withdrawn": NOBODY, "merged": NOBODY,
                           "hidden": NOBODY},
     "can_manage_signatures": {"open": REVIEWERS, "voting": REVIEWERS, "adopted": REVIEWERS},
+    "can_invalidate_signatures": {"open": REVIEWERS, "voting": NOBODY, "adopted": NOBODY, "withdrawn": NOBODY,
+                                  "merged": NOBODY, "hidden": NOBODY, "in_review": NOBODY},
     # Signers' email addresses and phones: never the committee, only site administrators.
     "can_see_private_contact": {"admin"},
     # Arguments: active members, while the demand is alive (questions matter after the vote too).

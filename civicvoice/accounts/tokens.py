@@ -13,7 +13,7 @@ from .models import AccountToken
 
 MAX_AGE_SETTING = {
     "verify_email": "EMAIL_TOKEN_MAX_AGE",
-    "reset_password": "RESET_TOKEN_MAX_AGE",
+    "reset_password": "RESET_TOKEN_MAX_AGE",  # nosec B105 # the name of a setting, not a password
     "council_invite": "INVITE_TOKEN_MAX_AGE",
 }
 

@@ -88,6 +88,7 @@ VERBS = {
     "proposal.merge": "signed",
     "proposal.send_letter": "signed",
     "signature.voided": "signed",
+    "signature.invalidated": "signed",
     "proposal.acknowledge": "council",
     "proposal.council_answer": "council",
     "proposal.council_progress": "council",

@@ -4,10 +4,11 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from ..activity import messages
-from ..i18n import format_date
+from ..i18n import format_date, format_number
 from .models import KIND_LABELS
 
 
@@ -77,7 +78,10 @@ def notification(event) -> Markup | None:
                                          community=community, kind=kind),
     }
     text = texts.get(event.verb)
-    return Markup(text()) if text else None
+    if text is None:
+        return None
+    sentence = text()
+    return Markup(sentence)  # nosec B704 # our catalogue's sentence; every value in it is escaped (_bdi) or ours
 
 
 def log_line(event) -> Markup:
@@ -110,9 +114,16 @@ def log_line(event) -> Markup:
         "moderation.approved": lambda: _("%(who)s published an argument that waited for review.", who=who),
         "moderation.rejected": lambda: _("%(who)s did not publish an argument that waited for review: %(reason)s",
                                          who=who, reason=reason),
+        # Signatures voided together (signatures/invalidation.py): how many, never whose.
+        "signature.invalidated": lambda: ngettext(
+            "%(who)s voided %(n)s signature of %(title)s after checking how it came in: %(reason)s",
+            "%(who)s voided %(n)s signatures of %(title)s that came in together: %(reason)s",
+            data.get("count") or 0, who=who, n=format_number(data.get("count") or 0),
+            title=_bdi(data.get("title", "")), reason=reason),
     }
     text = texts.get(event.verb)
-    return Markup(text()) if text else Markup(escape(_("A moderation action.")))
+    sentence = text() if text else escape(_("A moderation action."))
+    return Markup(sentence)  # nosec B704 # our catalogue's sentence; every value in it is escaped (_bdi) or ours
 
 
 def register() -> None:

@@ -38,7 +38,7 @@ from .rules import case_of
 # The public log: every decision, never the text it is about.
 LOG_VERBS = ("moderation.auto_hidden", "moderation.hidden", "moderation.restored", "moderation.dismissed",
              "moderation.blocked", "moderation.unblocked", "moderation.appealed", "moderation.appeal_upheld",
-             "moderation.appeal_granted", "moderation.approved", "moderation.rejected")
+             "moderation.appeal_granted", "moderation.approved", "moderation.rejected", "signature.invalidated")
 
 
 def _reason(reason: str) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamped, utcnow
 from ..extensions import db
-from .states import LABELS, STATUSES
+from .states import LABELS, SIGNABLE, STATUSES
 
 CATEGORIES = {
     "facility_repair": _l("Public facility repair"),
@@ -98,6 +98,10 @@ class Proposal(Timestamped, db.Model):
     @property
     def status_label(self):
         return LABELS[self.status]
+
+    @property
+    def is_signable(self) -> bool:
+        return self.status in SIGNABLE
 
     @property
     def category_label(self):

@@ -192,6 +192,7 @@ def _move(actor, proposal: Proposal, action: str, reason: str = "", target: str 
     before = proposal.status
     proposal.status = after
     proposal.last_activity_at = utcnow()
+    signals.moved.send(proposal, before=before, after=after)
     event = activity.record(actor, f"proposal.{action}", proposal, proposal.community, title=proposal.title,
                             reason=reason.strip(), before=before, after=after, **data)
     db.session.flush()

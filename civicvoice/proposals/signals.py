@@ -17,6 +17,9 @@ merged = _signals.signal("proposal-merged")
 # (the residents' check on a fix, once its days are over) and returns True when it wrote something.
 viewed = _signals.signal("proposal-viewed")
 
+# sender: the demand that just moved; before and after: its statuses (proposals/states.py).
+moved = _signals.signal("proposal-moved")
+
 # sender: the demand whose signature goal the committee changed.
 goal_changed = _signals.signal("proposal-goal-changed")
 

@@ -40,6 +40,9 @@ def describe(event, notification: bool = False):
             else _("%(who)s invited a co-author.", who=who)),
         "proposal.coauthor_accepted": lambda: _("%(who)s became a co-author.", who=who),
         "proposal.coauthor_declined": lambda: _("%(who)s declined to co-author %(title)s.", who=who, title=title),
+        "proposal.goal_lost": lambda: _(
+            "Voided signatures took %(title)s back below its signature goal (%(n)s): the vote waits until the goal "
+            "is reached again.", title=title, n=number(data.get("goal"))),
         "proposal.goal_reached": lambda: _("The signature goal (%(n)s) was reached: the demand is ready for a vote.",
                                            n=number(data.get("goal"))),
         "proposal.attachment_added": lambda: _("%(who)s attached %(name)s.", who=who,

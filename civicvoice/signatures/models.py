@@ -50,6 +50,10 @@ class Signature(Timestamped, db.Model):
     voided_at: Mapped[datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     void_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Online rows, while the demand collects signatures: what a bulk invalidation matches on, hashed
+    # (networks.py), forgotten once signing is over for good (services.forget_networks). Paper rows have none.
+    network_hash: Mapped[str | None] = mapped_column(String(8))
+    domain_hash: Mapped[str | None] = mapped_column(String(16))
 
     user = relationship("User", foreign_keys=[user_id], lazy="joined")
     batch = relationship(PaperBatch, lazy="joined")
@@ -62,7 +66,12 @@ class Signature(Timestamped, db.Model):
         CheckConstraint("visibility IN ('public', 'letter_only')", name="visibility"),
         CheckConstraint("source = 'online' OR (name IS NOT NULL AND batch_id IS NOT NULL AND user_id IS NULL)",
                         name="paper_row"),
+        CheckConstraint("source = 'online' OR (network_hash IS NULL AND domain_hash IS NULL)",
+                        name="paper_unhashed"),
         Index("ix_signatures_proposal_status_confirmed", "proposal_id", "status", "confirmed_at"),
+        # The invalidation page's filters: one demand's signatures from one network, or one domain, in a window.
+        Index("ix_signatures_proposal_network", "proposal_id", "network_hash", "created_at"),
+        Index("ix_signatures_proposal_domain", "proposal_id", "domain_hash", "created_at"),
     )
 
     @property

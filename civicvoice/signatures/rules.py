@@ -18,6 +18,13 @@ def can_manage_signatures(user, proposal) -> bool:
 
 
 @rule
+def can_invalidate_signatures(user, proposal) -> bool:
+    """The committee voids signatures together (a burst from one network, a run at one email domain) while the
+    demand collects them; once signing is over, what was counted stands."""
+    return proposal.is_signable and "committee" in proposal_roles(user, proposal)
+
+
+@rule
 def can_see_private_contact(user) -> bool:
     """Signers' email addresses and phones: site administrators only."""
     return is_admin(user)

@@ -20,6 +20,7 @@ from ..proposals import states
 from ..proposals.attachments import store
 from ..proposals.models import Proposal
 from ..proposals.services import authors
+from . import networks
 from .models import VISIBILITY, PaperBatch, Signature
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,32 @@ def _count(proposal: Proposal, online: int = 0, paper: int = 0) -> None:
     if reached == 1:
         event = activity.record(None, "proposal.goal_reached", proposal, proposal.community, title=proposal.title,
                                 goal=proposal.signature_goal)
-        activity.notify(event, authors(proposal) + [m.user for m in communities.committee(proposal.community)])
+        _tell_authors_and_committee(event, proposal)
+
+
+def uncount(actor, proposal: Proposal, online: int = 0, paper: int = 0) -> bool:
+    """Take confirmed signatures the committee voided out of the counters; True when the demand fell below its
+    goal.
+
+    The goal counts valid signatures only: when voided ones had carried the demand to it, it is reached no more
+    (recorded, its authors and committee told) and the vote waits until it is reached again. A withdrawal does
+    not do this: people changing their minds must not make the goal come and go (see _count).
+    """
+    _count(proposal, online=-online, paper=-paper)
+    lost = db.session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.goal_reached_at.is_not(None),
+                               Proposal.signature_count < Proposal.signature_goal)
+        .values(goal_reached_at=None).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(proposal)
+    if lost == 1:
+        event = activity.record(actor, "proposal.goal_lost", proposal, proposal.community, title=proposal.title,
+                                goal=proposal.signature_goal, count=proposal.signature_count)
+        _tell_authors_and_committee(event, proposal)
+    return lost == 1
+
+
+def _tell_authors_and_committee(event, proposal: Proposal) -> None:
+    activity.notify(event, authors(proposal) + [m.user for m in communities.committee(proposal.community)])
 
 
 def check_goal(proposal: Proposal) -> None:
@@ -95,8 +121,10 @@ def _insert_ignoring_duplicates(values: dict):
     return insert_ignoring(Signature, ["proposal_id", "user_id"], values)
 
 
-def sign(user, proposal: Proposal, visibility: str = "public", comment: str = "") -> Signature:
+def sign(user, proposal: Proposal, visibility: str = "public", comment: str = "", *,
+         address: str | None = None) -> Signature:
     """Co-sign as `user`: counted now if their identity is verified, pending until they confirm their email.
+    `address` is the signer's IP address (as ProxyFix decided it): only its network's hash is kept.
 
     A second attempt (double click, two tabs, racing requests) raises AlreadySigned and changes nothing.
     """
@@ -112,6 +140,7 @@ def sign(user, proposal: Proposal, visibility: str = "public", comment: str = ""
         "proposal_id": proposal.id, "user_id": user.id, "source": "online",
         "status": "confirmed" if confirmed else "pending", "visibility": visibility, "comment": comment.strip(),
         "neighbourhood": "", "void_reason": "", "created_at": now, "confirmed_at": now if confirmed else None,
+        "network_hash": networks.network_label(address), "domain_hash": networks.domain_hash(user.email),
     })).scalar()
     if new_id is None:
         raise AlreadySigned()
@@ -181,7 +210,7 @@ def void(actor, signature: Signature, reason: str) -> None:
         raise Conflict(_("This signature was already voided."))
     proposal = db.session.get(Proposal, signature.proposal_id)
     if before.confirmed_at is not None:
-        _count(proposal, **{signature.source: -1})
+        uncount(actor, proposal, **{signature.source: 1})
     db.session.refresh(signature)
     event = activity.record(actor, "signature.voided", signature, proposal.community, proposal_id=proposal.id,
                             source=signature.source, reason=reason.strip(), title=proposal.title)
@@ -252,6 +281,15 @@ def correct_paper(actor, signature: Signature, *, name: str, neighbourhood: str,
     db.session.flush()
 
 
+def forget_networks(proposal: Proposal) -> int:
+    """Signing is over for good: forget the hashed networks and domains of the demand's signatures (a bulk
+    invalidation needed them, nothing else does). Returns how many rows held some."""
+    return db.session.execute(
+        update(Signature).where(Signature.proposal_id == proposal.id,
+                                Signature.network_hash.is_not(None) | Signature.domain_hash.is_not(None))
+        .values(network_hash=None, domain_hash=None).execution_options(synchronize_session=False)).rowcount
+
+
 # Merge -----------------------------------------------------------------------------------------
 
 def move(duplicate: Proposal, kept: Proposal) -> int:
@@ -317,3 +355,10 @@ def on_merged(duplicate: Proposal, kept: Proposal) -> None:
 
 def on_goal_changed(proposal: Proposal) -> None:
     check_goal(proposal)
+
+
+def on_moved(proposal: Proposal, before: str, after: str) -> None:
+    """Once signing is over for good (a hidden demand may be made public again), what a bulk invalidation of its
+    signatures would match on is forgotten."""
+    if before in states.SIGNABLE and after not in states.SIGNABLE and after != "hidden":
+        forget_networks(proposal)

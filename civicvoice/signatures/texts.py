@@ -1,6 +1,7 @@
 """How the events of signatures read, on a demand's timeline and in notifications."""
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..activity import messages
 from ..activity.messages import bdi, number
@@ -11,6 +12,14 @@ def describe(event, notification: bool = False):
     texts = {
         "signature.paper_batch": lambda: _("The committee entered %(n)s signatures collected on paper.",
                                            n=number(data.get("count"))),
+        "signature.invalidated": lambda: (
+            _("The committee of %(community)s voided your signature on %(title)s, with other signatures that came "
+              "in the same way: %(reason)s. If you think this is a mistake, ask the committee to look at it again.",
+              community=bdi(data.get("community_name", "")), title=bdi(data.get("title", "")),
+              reason=bdi(data.get("reason", ""))) if notification else
+            ngettext("The committee voided %(n)s signature after checking how it came in: %(reason)s",
+                     "The committee voided %(n)s signatures that came in together: %(reason)s",
+                     data.get("count") or 0, n=number(data.get("count")), reason=bdi(data.get("reason", "")))),
         "signature.voided": lambda: _("The committee voided your signature on %(title)s: %(reason)s",
                                       title=bdi(data.get("title", "")), reason=bdi(data.get("reason", ""))),
     }
@@ -19,6 +28,6 @@ def describe(event, notification: bool = False):
 
 
 def register() -> None:
-    messages.sentences(describe, "signature.paper_batch", "signature.voided")
+    messages.sentences(describe, "signature.")
     messages.links("signatures", lambda event: url_for("proposals.show", proposal_id=event.data["proposal_id"])
                    if (event.data or {}).get("proposal_id") else None)

@@ -1,4 +1,5 @@
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -22,7 +23,7 @@ from ..accounts import services as accounts
 from ..accounts.signals import email_verified
 from ..communities import services as communities
 from ..database import write_transaction
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db, limiter
 from ..htmx import after_post
 from ..i18n import format_number, language
@@ -33,8 +34,9 @@ from ..proposals.forms import GoalForm
 from ..proposals.models import Proposal
 from ..proposals.rules import can_view_proposal
 from ..redirects import see_other
-from . import export, rules, services, texts
-from .forms import CorrectPaperForm, PaperBatchForm, ReasonForm, RegisterAndSignForm, SignForm
+from . import export, invalidation, rules, services, texts
+from .forms import (CorrectPaperForm, InvalidateForm, InvalidationFilters, PaperBatchForm, ReasonForm,
+                    RegisterAndSignForm, SignForm)
 from .models import PaperBatch, Signature
 
 bp = Blueprint("signatures", __name__)
@@ -84,7 +86,8 @@ def sign(proposal_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        signature = services.sign(current_user, proposal, form.visibility.data, form.comment.data or "")
+        signature = services.sign(current_user, proposal, form.visibility.data, form.comment.data or "",
+                                  address=request.remote_addr)
     except services.AlreadySigned:
         db.session.rollback()
         flash(_("You already signed this demand."), "info")
@@ -114,7 +117,7 @@ def register_and_sign(proposal_id):
                              locale=language())
     if user is not None:  # an existing address gets a mail instead, and the same answer below
         communities.join(user, proposal.community)
-        services.sign(user, proposal, form.visibility.data, form.comment.data or "")
+        services.sign(user, proposal, form.visibility.data, form.comment.data or "", address=request.remote_addr)
     db.session.commit()
     return see_other(url_for("accounts.check_email"))
 
@@ -267,6 +270,74 @@ def scan(proposal_id, batch_id):
     return response
 
 
+# Voiding signatures together (the committee) ---------------------------------------------------
+
+def _invalidation_demand(proposal_id: int) -> Proposal:
+    """Anyone but the demand's committee is told nothing (404); the committee, once signing is over, why not."""
+    proposal = visible_proposal(proposal_id)
+    if not rules.can_manage_signatures(current_user, proposal):
+        abort(404)
+    if not rules.can_invalidate_signatures(current_user, proposal):
+        raise InvalidTransition(_("Signatures are voided together only while the demand is open for "
+                                  "signatures."))
+    return proposal
+
+
+def _match(form: InvalidationFilters, proposal: Proposal) -> invalidation.Match:
+    """The form's filters, its local window read in the community's zone."""
+    zone = ZoneInfo(proposal.community.timezone)
+    since, until = (moment.replace(tzinfo=zone) if moment else None for moment in form.window())
+    return invalidation.Match(network=form.network.data or "", domain=form.domain.data or "", since=since,
+                              until=until, online_only=not form.with_paper.data)
+
+
+def _confirmation(filters: InvalidationFilters, preview, reason: str = "") -> InvalidateForm:
+    """The confirm step: the filters and the numbers shown, as hidden fields, and the reason to give."""
+    return InvalidateForm(formdata=None, data={**filters.data, "reason": reason,
+                                               "confirmed": preview.confirmed, "pending": preview.pending})
+
+
+def _invalidation_page(proposal, filters, preview, confirm=None, status=200, **context):
+    return render_template("signatures/invalidate.html", proposal=proposal, filters=filters, preview=preview,
+                           confirm=confirm, tz=proposal.community.timezone, **context), status
+
+
+def _look(proposal: Proposal):
+    """The filters, what they match and, when something does, the confirm step."""
+    filters = InvalidationFilters(request.args, meta={"csrf": False})
+    if not (request.args and filters.validate()):
+        return _invalidation_page(proposal, filters, invalidation.preview(proposal, invalidation.Match()))
+    preview = invalidation.preview(proposal, _match(filters, proposal))
+    return _invalidation_page(proposal, filters, preview, _confirmation(filters, preview) if preview.total else None)
+
+
+@bp.route("/demands/<int:proposal_id>/signatures/invalidate", methods=["GET", "POST"])
+@write_transaction
+@login_required
+def invalidate(proposal_id):
+    """The committee looks for signatures that came in together (one network, one domain, one hour), then voids
+    exactly what it was shown: if that changed meanwhile, 409 with the new numbers to confirm."""
+    proposal = _invalidation_demand(proposal_id)
+    if request.method == "GET":
+        return _look(proposal)
+    form = InvalidateForm()
+    match = _match(form, proposal)
+    if not form.validate_on_submit():
+        return _invalidation_page(proposal, form, invalidation.preview(proposal, match), form)
+    try:
+        voided = invalidation.invalidate(current_user, proposal, match, form.reason.data,
+                                         confirmed=form.confirmed.data, pending=form.pending.data)
+    except invalidation.CountChanged as changed:
+        preview = invalidation.preview(proposal, match)
+        return _invalidation_page(proposal, form, preview, _confirmation(form, preview, form.reason.data), 409,
+                                  changed=changed)
+    db.session.commit()
+    flash(ngettext("%(n)s signature was voided; each signer is told why.",
+                   "%(n)s signatures were voided; each signer is told why.", voided, n=format_number(voided)),
+          "success")
+    return see_other(url_for(".signers", proposal_id=proposal.id))
+
+
 def _demand_signing(proposal: Proposal) -> dict:
     return box_context(proposal) | {"goal_form": GoalForm(goal=proposal.signature_goal)}
 
@@ -279,3 +350,4 @@ def init_app(app) -> None:
     proposal_signals.followers.connect(services.on_followers)
     proposal_signals.merged.connect(services.on_merged)
     proposal_signals.goal_changed.connect(services.on_goal_changed)
+    proposal_signals.moved.connect(services.on_moved)

@@ -1,7 +1,7 @@
 """The certificate of volunteering: one activity's hours as a PDF, through the PDF machinery the letters use (WeasyPrint,
 the vendored Amiri fonts, the fetcher that fetches nothing else), in Arabic or English whoever downloads it."""
 from flask import render_template
-from markupsafe import Markup
+from markupsafe import escape
 
 from .. import pdf as renderer
 from ..i18n import fixed_digits, force_locale, format_number
@@ -16,7 +16,7 @@ def html(signup, lang: str = "ar") -> str:
         return render_template("volunteers/certificate.html", lang=lang, signup=signup, opportunity=opportunity,
                                community=opportunity.community, tz=opportunity.community.timezone,
                                font_regular=renderer.font_url("Amiri-Regular.ttf"),
-                               font_bold=renderer.font_url("Amiri-Bold.ttf"), hours=Markup(_hours(signup.hours)))
+                               font_bold=renderer.font_url("Amiri-Bold.ttf"), hours=escape(_hours(signup.hours)))
 
 
 def _hours(value: float) -> str:

@@ -39,6 +39,7 @@ from civicvoice.moderation import services as moderation
 from civicvoice.moderation.services import hide_argument
 from civicvoice.proposals import attachments as proposal_attachments
 from civicvoice.proposals import services as proposals
+from civicvoice.signatures import networks as signature_networks
 from civicvoice.signatures import services as signatures
 from civicvoice.volunteers import feedback as volunteer_feedback
 from civicvoice.volunteers import hours, offers, opportunities, profiles, signups
@@ -75,8 +76,9 @@ def build_world():
     the open community `beta` (a visitor may register and sign it).
 
     Signatures of `published`: the admin's own (pending: their email is not verified), the member's
-    (`signature_id`, confirmed) and a paper batch of two rows entered at `centre` with a real PNG scan
-    (`batch_id`, the first row `paper_id`). The admin has not signed `kept`.
+    (`signature_id`, confirmed), both signed from one network (`network_label`), and a paper batch of two rows
+    entered at `centre` with a real PNG scan (`batch_id`, the first row `paper_id`). The admin has not signed
+    `kept`.
 
     Arguments on `published`: the member's `argument_id`, the admin's own `own_argument_id` (within its edit
     window), `marked_argument_id` (by `second`, marked helpful by the admin) and `hidden_argument_id` (by
@@ -216,15 +218,16 @@ def _open_demand(admin, community):
 
 
 def _signatures(admin, member, published, centre) -> dict:
-    signatures.sign(admin, published, "public", "")
-    signature = signatures.sign(member, published, "letter_only", "لأن الشارع مظلم")
+    signatures.sign(admin, published, "public", "", address="198.51.100.12")
+    signature = signatures.sign(member, published, "letter_only", "لأن الشارع مظلم", address="198.51.100.40")
     [scan] = proposal_attachments.prepare([(png_bytes(), "sheet.png")])
     batch = signatures.record_paper_batch(admin, published, centre=centre, collected_on=date.today(), scan=scan,
                                           rows=[("سعاد الأحمد", "حارة الجامع", "0944123456"),
                                                 ("خالد العلي", "الحارة القبلية", "")])
     db.session.commit()
     paper = signatures.paper_signatures(published)
-    return {"signature_id": signature.id, "batch_id": batch.id, "paper_id": paper[0].id}
+    return {"signature_id": signature.id, "batch_id": batch.id, "paper_id": paper[0].id,
+            "network_label": signature_networks.network_label("198.51.100.40")}
 
 
 def _mine_open(admin, community, council):
@@ -552,6 +555,7 @@ GET_CASES = {
     "signatures.scan": lambda w: {"proposal_id": w.published.id, "batch_id": w.batch_id},
     "signatures.void": lambda w: {"signature_id": w.signature_id},
     "signatures.correct": lambda w: {"signature_id": w.paper_id},
+    "signatures.invalidate": lambda w: {"proposal_id": w.published.id, "network": w.network_label},
     "deliberation.arguments": lambda w: {"proposal_id": w.published.id, "sort": "newest"},
     "deliberation.reply": lambda w: {"argument_id": w.argument_id},
     "deliberation.edit": lambda w: {"argument_id": w.own_argument_id},
@@ -763,6 +767,9 @@ POST_CASES = {
     "signatures.correct": lambda w: ({"signature_id": w.paper_id}, {
         "name": "سعاد الأحمد", "neighbourhood": "حارة الجامع الكبير", "phone": "0944123456",
         "reason": "خطأ في الإدخال"}),
+    # The member's confirmed signature and the admin's pending one came from one network: what the page showed.
+    "signatures.invalidate": lambda w: ({"proposal_id": w.published.id}, {
+        "network": w.network_label, "confirmed": "1", "pending": "1", "reason": "دفعة من شبكة واحدة"}),
     "deliberation.post": lambda w: ({"proposal_id": w.published.id}, {"stance": "against", "body": "غالية."}),
     "deliberation.reply": lambda w: ({"argument_id": w.argument_id}, {"body": "صحيح."}),
     "deliberation.edit": lambda w: ({"argument_id": w.own_argument_id},

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from civicvoice.extensions import db
 from civicvoice.mail import OutboxMessage
 from tests.conftest import TEST_CONFIG
-from tests.factories import PASSWORD, make_admin, make_community, make_council, make_proposal, make_user
+from tests.factories import make_admin, make_community, make_council, make_proposal, make_user
 
 TOLERANCE = 1.5  # slower path / faster path, medians
 PRODUCTION_HASHING = pytest.mark.app_config(PASSWORD_HASH_PARAMS={})  # argon2-cffi's defaults, as in production

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from civicvoice import activity, mail
 from civicvoice.accounts.models import User
 from civicvoice.extensions import db
-from tests.factories import (PASSWORD, make_admin, make_community, make_council, make_proposal, make_sent_letter,
+from tests.factories import (make_admin, make_community, make_council, make_proposal, make_sent_letter,
                              make_user)
 from tests.racing import race
 

@@ -13,6 +13,7 @@ reconcile() finds nothing to fix.
 import re
 import io
 import random
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -27,7 +28,7 @@ from civicvoice.extensions import db
 from civicvoice.proposals import attachments
 from civicvoice.proposals import services as proposals
 from civicvoice.proposals.models import Proposal
-from civicvoice.signatures import services
+from civicvoice.signatures import invalidation, networks, services
 from civicvoice.signatures.models import PaperBatch, Signature
 from tests.racing import race
 from tests.factories import committee_member, make_community, make_member, make_proposal, make_user, session_secret
@@ -93,6 +94,31 @@ def void_as(app, actor_id, signature_id):
     return action
 
 
+def sign_from(app, proposal_id, user_id, address):
+    def action():
+        with _unit_of_work(app, f"/demands/{proposal_id}/sign"):
+            services.sign(db.session.get(User, user_id), db.session.get(Proposal, proposal_id), address=address)
+            db.session.commit()
+            return "signed"
+    return action
+
+
+def invalidate_as(app, proposal_id, actor_id, match, shown):
+    """The committee confirms what it was shown (`shown`: confirmed, pending); refused if that changed."""
+    def action():
+        with _unit_of_work(app, f"/demands/{proposal_id}/signatures/invalidate"):
+            actor, proposal = db.session.get(User, actor_id), db.session.get(Proposal, proposal_id)
+            try:
+                invalidation.invalidate(actor, proposal, match, "دفعة من شبكة واحدة", confirmed=shown[0],
+                                        pending=shown[1])
+            except invalidation.CountChanged:
+                db.session.rollback()
+                return "changed"
+            db.session.commit()
+            return "invalidated"
+    return action
+
+
 def jpeg_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (24, 16), (200, 200, 190)).save(out, "JPEG")
@@ -133,10 +159,9 @@ def rows(proposal_id, source=None, status="confirmed") -> int:
     return db.session.scalar(query)
 
 
-def goal_events(proposal_id) -> int:
+def goal_events(proposal_id, verb="proposal.goal_reached") -> int:
     return db.session.scalar(select(func.count(Event.id)).where(
-        Event.verb == "proposal.goal_reached", Event.subject_type == "proposals",
-        Event.subject_id == proposal_id))
+        Event.verb == verb, Event.subject_type == "proposals", Event.subject_id == proposal_id))
 
 
 # The scenarios ----------------------------------------------------------------------------------
@@ -229,8 +254,53 @@ def check_paper_and_online_together(app, scale):
     assert rows(proposal_id, "paper", "voided") == scale["void"]
     assert db.session.scalar(select(func.count(PaperBatch.id)).where(
         PaperBatch.proposal_id == proposal_id)) == scale["batches"] + 1
-    assert goal_events(proposal_id) == 1
+    # Voids racing the signatures may take the demand back below its goal before it is reached again: each loss
+    # is recorded, and the goal stands at the end.
+    assert goal_events(proposal_id) == goal_events(proposal_id, "proposal.goal_lost") + 1
+    assert db.session.get(Proposal, proposal_id).goal_reached_at is not None
     assert services.reconcile([proposal_id]) == []
+
+
+def check_invalidation_racing_signatures(app, scale):
+    """The committee voids a burst from one network while more of it arrives, honest residents sign from
+    elsewhere and others withdraw. Whichever wins, counters equal the rows, and the invalidation voided exactly
+    what it was shown or nothing."""
+    community = make_community()
+    proposal = make_proposal(community, status="open")
+    proposal_id, chair_id = proposal.id, committee_member(community).id
+    burst = [make_member(community, make_user(verified=n % 4 != 0)).id for n in range(scale["burst"])]
+    leaving = _members(community, scale["withdraw"])
+    for n, uid in enumerate(burst):
+        services.sign(db.session.get(User, uid), db.session.get(Proposal, proposal_id), address=f"198.51.100.{n}")
+    for n, uid in enumerate(leaving):
+        services.sign(db.session.get(User, uid), db.session.get(Proposal, proposal_id), address=f"203.0.113.{n}")
+    target = db.session.get(Proposal, proposal_id)
+    target.signature_goal = len(leaving) + scale["burst"] // 2  # reached now, thanks to the burst
+    db.session.commit()
+    match = invalidation.Match(network=networks.network_label("198.51.100.1"))
+    shown = invalidation.counts(db.session.get(Proposal, proposal_id), match)
+    late = _members(community, scale["late"])  # more of the burst, arriving while the committee confirms
+    honest = _members(community, scale["sign"])
+    db.session.commit()
+
+    actions = ([invalidate_as(app, proposal_id, chair_id, match, shown)]
+               + [sign_from(app, proposal_id, uid, f"198.51.100.{200 + n}") for n, uid in enumerate(late)]
+               + [sign_from(app, proposal_id, uid, f"192.0.2.{n}") for n, uid in enumerate(honest)]
+               + [withdraw_as(app, proposal_id, uid) for uid in leaving])
+    random.Random(len(actions)).shuffle(actions)
+    result = race(actions)
+
+    assert result.errors == [], "\n".join(result.errors)
+    [outcome] = [o for o in result.outcomes if o in ("invalidated", "changed")]
+    voided = set(db.session.scalars(select(Signature.user_id).where(Signature.proposal_id == proposal_id,
+                                                                    Signature.status == "voided")))
+    assert voided == (set(burst) if outcome == "invalidated" else set())
+    total = rows(proposal_id)
+    assert counters(proposal_id) == (total, total, 0)
+    assert services.reconcile([proposal_id]) == []
+    reached, lost = goal_events(proposal_id), goal_events(proposal_id, "proposal.goal_lost")
+    assert reached - lost == (1 if db.session.get(Proposal, proposal_id).goal_reached_at else 0)
+    return outcome
 
 
 # PostgreSQL: the issue's numbers ----------------------------------------------------------------
@@ -249,6 +319,15 @@ def test_postgres_paper_batches_and_online_signatures_together(app):
                                           "per_batch": 3})
 
 
+@pytest.mark.postgres
+@pytest.mark.app_config(SQLALCHEMY_ENGINE_OPTIONS=POOL)
+@pytest.mark.parametrize("late", [0, 8], ids=["nothing-late", "burst-goes-on"])
+def test_postgres_an_invalidation_racing_signatures_keeps_the_counters(app, late):
+    outcome = check_invalidation_racing_signatures(app, {"burst": 24, "late": late, "sign": 16, "withdraw": 8})
+    if late == 0:
+        assert outcome == "invalidated"  # nothing it matches changed: withdrawals and other networks don't count
+
+
 # SQLite: fewer threads, same guarantees ---------------------------------------------------------
 
 @pytest.mark.sqlite
@@ -260,6 +339,14 @@ def test_sqlite_8_residents_and_5_duplicate_attempts(app, via_http):
 @pytest.mark.sqlite
 def test_sqlite_paper_batches_and_online_signatures_together(app):
     check_paper_and_online_together(app, {"sign": 6, "withdraw": 3, "void": 2, "batches": 3, "per_batch": 2})
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("late", [0, 3], ids=["nothing-late", "burst-goes-on"])
+def test_sqlite_an_invalidation_racing_signatures_keeps_the_counters(app, late):
+    outcome = check_invalidation_racing_signatures(app, {"burst": 6, "late": late, "sign": 4, "withdraw": 2})
+    if late == 0:
+        assert outcome == "invalidated"
 
 
 @pytest.mark.sqlite
@@ -299,7 +386,10 @@ class Walk:
                       for verified in [True] * 5 + [False] * 5]
         self.online: dict[int, dict[int, str]] = {self.main.id: {}}  # demand -> user -> status
         self.paper: dict[int, dict[int, str]] = {self.main.id: {}}  # demand -> paper row id -> status
-        self.reached: set[int] = set()  # demands whose confirmed total once met their goal
+        # Demands whose goal is reached now: once the confirmed total meets it, until a void (not a withdrawal)
+        # leaves the total below it; and how many times each reached it.
+        self.reached: set[int] = set()
+        self.reached_times: Counter = Counter()
         self.scan = attachments.prepare([(jpeg_bytes(), "sheet.jpg")])[0]
         self.steps = []
         self.new_duplicate()
@@ -378,6 +468,8 @@ class Walk:
             return f"void again {source} {key}@{pid}"
         assert model[pid][key] != "voided"
         model[pid][key] = "voided"
+        if self.expected(pid)[0] < self.proposal(pid).signature_goal:
+            self.reached.discard(pid)
         return f"void {source} {key}@{pid}"
 
     def merge(self):
@@ -412,9 +504,11 @@ class Walk:
             statuses = dict(db.session.execute(select(Signature.user_id, Signature.status).where(
                 Signature.proposal_id == pid, Signature.source == "online")).all())
             assert statuses == self.online[pid], where
-            if total >= self.proposal(pid).signature_goal:
+            if total >= self.proposal(pid).signature_goal and pid not in self.reached:
                 self.reached.add(pid)
-            assert goal_events(pid) == (1 if pid in self.reached else 0), where
+                self.reached_times[pid] += 1
+            assert goal_events(pid) == self.reached_times[pid], where
+            assert (self.proposal(pid).goal_reached_at is not None) == (pid in self.reached), where
 
     def run(self, steps):
         operations = [self.sign] * 6 + [self.withdraw] * 2 + [self.confirm] * 2 + [self.paper_batch] * 2 + [
