@@ -2,7 +2,7 @@
 
 Views call require(can_x(user, obj)); templates call can("x", obj). Nothing else decides.
 """
-from flask import abort, g, has_app_context
+from flask import abort, g, has_app_context, has_request_context
 from flask_login import current_user
 from sqlalchemy import event, select
 
@@ -61,8 +61,10 @@ def is_blocked(user, community) -> bool:
     memo, key = _memo(), ("blocked", user.id, community.id)
     if key not in memo:
         memo[key] = active_block(user, community) is not None
-    if memo[key] and has_app_context():
-        g.blocked_in = community  # a refusal (403) then tells the person why: see errors.render_error
+    if memo[key] and has_request_context() and getattr(current_user, "id", None) == user.id:
+        # A refusal (403) then tells the person why (errors.render_error); only when they are the one blocked, not
+        # when the block of someone else (a proxy's grantor) is what refuses.
+        g.blocked_in = community
     return memo[key]
 
 
@@ -286,7 +288,8 @@ def can_edit_proposal(user, proposal) -> bool:
 def can_invite_coauthor(user, proposal) -> bool:
     from .proposals import states
 
-    return proposal.status in states.EDITABLE and _signed_in(user) and user.id == proposal.author_id
+    return (proposal.status in states.EDITABLE and _signed_in(user) and user.id == proposal.author_id
+            and not is_blocked(user, proposal.community))
 
 
 def can_answer_coauthor_invitation(user, proposal) -> bool:
@@ -296,6 +299,12 @@ def can_answer_coauthor_invitation(user, proposal) -> bool:
 
     return (proposal.status in states.PRIVATE - {"rejected"} and _signed_in(user)
             and invitation_for(user, proposal) is not None)
+
+
+def can_become_coauthor(user, proposal) -> bool:
+    """Accepting an invitation makes one an author, who writes the demand: not while blocked in its community
+    (declining stays possible: can_answer_coauthor_invitation)."""
+    return can_answer_coauthor_invitation(user, proposal) and not is_blocked(user, proposal.community)
 
 
 def can_transition_proposal(user, proposal, action: str) -> bool:
@@ -324,6 +333,14 @@ def can_sign_proposal(user, proposal) -> bool:
     from .proposals import states
 
     return proposal.status in states.SIGNABLE and _participant(user, proposal.community)
+
+
+def can_change_signature(user, proposal) -> bool:
+    """Signers change how their name shows and their comment while the demand is open for signatures, unless the
+    committee blocked them in its community (withdrawing the signature stays possible)."""
+    from .proposals import states
+
+    return proposal.status in states.SIGNABLE and _signed_in(user) and not is_blocked(user, proposal.community)
 
 
 def can_manage_signatures(user, proposal) -> bool:
@@ -415,7 +432,8 @@ def can_decide_amendment(user, amendment) -> bool:
 
     return (amendment.status == "proposed" and amendment.hidden_at is None
             and amendment.proposal.status in states.AMENDABLE
-            and "author" in proposal_roles(user, amendment.proposal))
+            and "author" in proposal_roles(user, amendment.proposal)
+            and not is_blocked(user, amendment.proposal.community))
 
 
 def can_withdraw_amendment(user, amendment) -> bool:
@@ -475,11 +493,16 @@ def can_vote(user, poll) -> bool:
     return participation is None or (not poll.secret and participation.channel == "online")
 
 
-def can_vote_by_proxy(user, poll) -> bool:
+def can_vote_by_proxy(user, poll, grantor=None) -> bool:
+    """A holder casts the vote of a member who gave them their proxy (of `grantor`, when named). A block stops a
+    person voting in the community in person or through someone else: neither a blocked holder nor the proxy of
+    a grantor blocked since it was given casts anything."""
     from .voting import services
 
-    return (poll.status == "open" and not is_blocked(user, poll.community)
-            and any(not proxy.used for proxy in services.proxies_held(user, poll)))
+    if poll.status != "open" or is_blocked(user, poll.community):
+        return False
+    return any(not proxy.used and (grantor is None or proxy.grantor_id == grantor.id)
+               and not is_blocked(proxy.grantor, poll.community) for proxy in services.proxies_held(user, poll))
 
 
 def can_give_proxy(user, poll) -> bool:

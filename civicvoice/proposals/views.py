@@ -171,9 +171,11 @@ def _hidden_case(proposal: Proposal):
 
 
 def _require_transition(proposal: Proposal, action: str) -> None:
-    """403 for a role that never makes this move; 409 (InvalidTransition) for one that may, but not now."""
+    """403 for a role that never makes this move, or for someone blocked in the community (the refusal says why);
+    409 (InvalidTransition) for one that may, but not now."""
     if (not permissions.can_transition_proposal(current_user, proposal, action)
-            and permissions.proposal_roles(current_user, proposal) & states.TRANSITIONS[action].roles):
+            and permissions.proposal_roles(current_user, proposal) & states.TRANSITIONS[action].roles
+            and not permissions.is_blocked(current_user, proposal.community)):
         raise InvalidTransition()
     permissions.require(permissions.can_transition_proposal(current_user, proposal, action))
 
@@ -277,7 +279,8 @@ def invite_coauthor(proposal_id):
 @login_required
 def answer_invitation(proposal_id, answer):
     proposal = visible_proposal(proposal_id)
-    permissions.require(permissions.can_answer_coauthor_invitation(current_user, proposal))
+    permissions.require(permissions.can_become_coauthor(current_user, proposal) if answer == "accept"
+                        else permissions.can_answer_coauthor_invitation(current_user, proposal))
     services.answer_invitation(current_user, proposal, answer == "accept")
     db.session.commit()
     flash(_("You are now a co-author.") if answer == "accept" else _("You declined the invitation."), "success")

@@ -9,15 +9,17 @@ from sqlalchemy import delete, exists, func, insert, literal, or_, select, updat
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from .. import activity
+from .. import activity, permissions
 from ..communities.models import Membership
 from ..database import lock_row, utcnow
-from ..errors import Conflict, InvalidInput, InvalidTransition
+from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
+from ..moderation.models import Block
 from ..proposals import services as proposals
 from ..proposals.models import Proposal
 from . import sealing, tally
-from .models import CHOICES, MAJORITIES, Ballot, Elector, Participation, Poll, PollOption, Proxy, new_key, new_receipt
+from .models import (CHOICES, MAJORITIES, Ballot, Elector, Participation, Poll, PollOption, Proxy, new_key,
+                     new_receipt)
 
 PRIORITY_STATUSES = frozenset({"open", "adopted"})
 MAX_OPTIONS = 20
@@ -63,19 +65,22 @@ def _snapshot(poll: Poll, verified_only: bool) -> int:
 
     Members the committee blocked there are left out: they may not vote, so they must not weigh on the turnout."""
     from ..accounts.models import User
-    from ..moderation.models import Block
 
-    blocked = exists().where(Block.community_id == poll.community_id, Block.user_id == Membership.user_id,
-                             Block.in_force_at(utcnow()))
     members = (select(literal(poll.id), Membership.user_id).join(User, User.id == Membership.user_id)
                .where(Membership.community_id == poll.community_id, Membership.status == "active",
-                      User.deleted_at.is_(None), ~blocked))
+                      User.deleted_at.is_(None), ~_blocked(poll, Membership.user_id)))
     if verified_only:
         members = members.where(User.verified_in_person_at.is_not(None))
     db.session.execute(insert(Elector).from_select(["poll_id", "user_id"], members))
     count = db.session.scalar(select(func.count()).where(Elector.poll_id == poll.id))
     poll.electorate = count
     return count
+
+
+def _blocked(poll: Poll, user_id) -> object:
+    """SQL: a block is in force on this person (a column or an id) in the vote's community."""
+    return exists().where(Block.community_id == poll.community_id, Block.user_id == user_id,
+                          Block.in_force_at(utcnow()))
 
 
 def _announce(actor, poll: Poll, electorate: list | None = None) -> None:
@@ -224,13 +229,15 @@ def channels(poll: Poll, user_ids: list[int]) -> dict[int, Participation]:
 
 
 def assistable(poll: Poll) -> list:
-    """Electors verified in person who have not voted: whom the committee may record a ballot for."""
+    """Electors verified in person who have not voted, and are not blocked in the community since the vote opened:
+    whom the committee may record a ballot for."""
     from ..accounts.models import User
 
     voted = select(Participation.user_id).where(Participation.poll_id == poll.id)
     return list(db.session.scalars(
         select(User).join(Elector, Elector.user_id == User.id)
-        .where(Elector.poll_id == poll.id, User.verified_in_person_at.is_not(None), User.id.not_in(voted))
+        .where(Elector.poll_id == poll.id, User.verified_in_person_at.is_not(None), User.id.not_in(voted),
+               ~_blocked(poll, User.id))
         .order_by(User.display_name)))
 
 
@@ -289,6 +296,10 @@ def cast(voter, poll: Poll, answer, *, channel: str = "online", cast_by=None) ->
     _require_open(poll)
     if not is_elector(voter, poll):
         raise InvalidInput(_("Only members of the community when the vote opened can vote."))
+    # Whatever the channel: a member blocked in the community since the vote opened votes neither online, nor
+    # through a proxy given before the block, nor at the centre.
+    if permissions.is_blocked(voter, poll.community):
+        raise NotAllowed(_("The committee blocked this member from voting in this community."))
     columns = _clean(poll, answer)
     if channel == "online" and proxy_given(voter, poll) is not None:
         raise Conflict(_("You gave your proxy for this vote: take it back to vote yourself."))
@@ -377,7 +388,11 @@ def revoke_proxy(grantor, poll: Poll) -> None:
 
 
 def cast_by_proxy(holder, poll: Poll, grantor, answer) -> Ballot:
-    """The holder votes for the grantor. The proxy is marked used in SQL (once only, whoever races)."""
+    """The holder votes for the grantor. The proxy is marked used in SQL (once only, whoever races).
+
+    A holder blocked in the community casts no one's vote (nor is a blocked grantor's cast: see cast)."""
+    if permissions.is_blocked(holder, poll.community):
+        raise NotAllowed(_("The committee blocked this member from voting in this community."))
     used = db.session.execute(update(Proxy).where(
         Proxy.poll_id == poll.id, Proxy.grantor_id == grantor.id, Proxy.holder_id == holder.id,
         Proxy.used.is_(False)).values(used=True)).rowcount

@@ -154,7 +154,7 @@ def poll_context(poll: Poll, form=None) -> dict:
         "form": form or _ballot_form(poll, answer), "proxy_form": ProxyForm(formdata=None),
         "proxy_given": services.proxy_given(current_user, poll),
         "proxies_held": [(proxy, _ballot_form(poll)) for proxy in services.proxies_held(current_user, poll)
-                         if not proxy.used],
+                         if permissions.can_vote_by_proxy(current_user, poll, proxy.grantor)],
         "results": _results(poll) if poll.status == "closed" else None,
         "labels": _labels(poll), "action_form": ActionForm(),
     }
@@ -209,6 +209,7 @@ def cast_by_proxy(poll_id, grantor_id):
     proxy = next((p for p in services.proxies_held(current_user, poll) if p.grantor_id == grantor_id), None)
     if proxy is None:
         abort(404)
+    permissions.require(permissions.can_vote_by_proxy(current_user, poll, proxy.grantor))
     form = _ballot_form(poll)
     answer = _answer(poll, form)
     if answer is None:
