@@ -20,7 +20,7 @@ from ..voting.services import for_proposal as vote_of
 from ..redirects import see_other
 from ..signatures.views import box_context
 from . import attachments, diff, services, states
-from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, ReasonForm, RejectForm
+from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, PublishForm, ReasonForm, RejectForm
 from .models import Attachment, Proposal
 from .access import visible_proposal
 from .timeline import OFFICIAL, describe
@@ -156,8 +156,17 @@ def show(proposal_id):
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None,
         reason_form=ReasonForm(), reject_form=RejectForm(), goal_form=GoalForm(goal=proposal.signature_goal),
         coauthor_form=CoauthorForm(), official=OFFICIAL, hidden_case=_hidden_case(proposal),
+        publish_form=_publish_form(proposal),
     ) | council_responses.page_context(proposal, current_user, letter)
     return render_template("proposals/show.html", **context)
+
+
+def _publish_form(proposal: Proposal) -> PublishForm | None:
+    """The publish button binds what the reviewer reads on this page: its revision and its submission."""
+    if not permissions.can_transition_proposal(current_user, proposal, "publish"):
+        return None
+    return PublishForm(formdata=None, revision=str(services.latest_revision_number(proposal)),
+                       submitted=services.submission(proposal))
 
 
 def _hidden_case(proposal: Proposal):
@@ -197,7 +206,26 @@ def submit(proposal_id):
 @bp.post("/demands/<int:proposal_id>/publish")
 @login_required
 def publish(proposal_id):
-    return _act(visible_proposal(proposal_id), "publish", _("The demand is published and open for signatures."))
+    """Publish the demand as the reviewer read it; if it was sent back and submitted again since: 409, with what
+    changed in its text and a fresh button."""
+    proposal = visible_proposal(proposal_id)
+    _require_transition(proposal, "publish")
+    form = PublishForm()
+    form.validate_on_submit() or abort(400)
+    read = int(form.revision.data)
+    try:
+        services.publish(current_user, proposal, revision=read, submitted=form.submitted.data)
+    except services.ReviewedTextChanged:
+        db.session.rollback()
+        proposal = visible_proposal(proposal_id)
+        old, new = services.revision(proposal, read), services.revision(proposal,
+                                                                        services.latest_revision_number(proposal))
+        return render_template("proposals/review_changed.html", proposal=proposal,
+                               changes=diff.revisions(old, new) if old and new else [],
+                               attachments=attachments.of(proposal), publish_form=_publish_form(proposal)), 409
+    db.session.commit()
+    flash(_("The demand is published and open for signatures."), "success")
+    return see_other(url_for(".show", proposal_id=proposal.id))
 
 
 def _with_reason(proposal_id: int, action: str, form_class, message: str, template: str, **context):

@@ -733,7 +733,8 @@ POST_CASES = {
     "proposals.create": lambda w: ({"slug": w.alpha.slug}, demand_form(w.council, title="مطلب جديد تماما")),
     "proposals.edit": lambda w: ({"proposal_id": w.draft.id}, demand_form(w.council, title="عنوان آخر للمسودة")),
     "proposals.submit": lambda w: ({"proposal_id": w.draft.id}, {}),
-    "proposals.publish": lambda w: ({"proposal_id": w.review.id}, {}),
+    "proposals.publish": lambda w: ({"proposal_id": w.review.id}, {
+        "revision": str(proposals.latest_revision_number(w.review)), "submitted": proposals.submission(w.review)}),
     "proposals.request_changes": lambda w: ({"proposal_id": w.review.id}, {"reason": "Add the school's name."}),
     "proposals.reject": lambda w: ({"proposal_id": w.review.id}, {"code": "incomplete", "reason": "No details."}),
     "proposals.withdraw": lambda w: ({"proposal_id": w.draft.id}, {"reason": "Solved already."}),

@@ -1,4 +1,5 @@
-"""Four eyes bound to what was read (#18 item 6): an approval approves the letter its approver read, or nothing.
+"""Four eyes bound to what was read (#18 item 6): an approval approves the letter its approver read, or nothing;
+the committee publishes the demand it reviewed, or nothing.
 
 A draft letter is edited in place, so the approve form carries the version number, the fingerprint of everything
 approving freezes into the PDF (the version's fields, its counts, the letterhead, the council's answer time, the
@@ -25,9 +26,12 @@ from civicvoice.letters import services as letters
 from civicvoice.letters.models import Letter, LetterVersion
 from civicvoice.signatures import services as signatures
 from civicvoice.signatures.models import Signature
-from tests.factories import committee_member, make_adopted, make_centre, make_committee, make_user
+from civicvoice.proposals import services as proposals
+from civicvoice.proposals.models import Proposal
+from tests.factories import committee_member, make_adopted, make_centre, make_committee, make_proposal, make_user
 from tests.pages import form_fields, plain, text_of
 from tests.racing import race
+from tests.security.routes import attach, png_bytes
 
 STAND_IN_PDF = b"%PDF-1.4\n% stand-in\n%%EOF\n"
 
@@ -271,3 +275,81 @@ def test_the_change_is_told_in_arabic_to_an_arabic_reader(client, login_as, w):
     html = text_of(client.post(f"{w.url}/approve", data=form))
     assert 'dir="rtl"' in html and "تغيّر الكتاب منذ أن قرأته" in html
     assert "<h2>الموضوع</h2>" in html and "رصيف آمن للمشاة" in plain(html)
+
+
+# The committee publishing a demand it reviewed ----------------------------------------------------------------
+# A demand under review cannot be edited, but another committee member may send it back to its authors, who change
+# it and submit it again, while the first reviewer still has the page open: the publish button carries the
+# revision and the submission read.
+
+@pytest.fixture
+def review(app):
+    proposal = make_proposal(status="in_review", body="The roof of the girls' school leaks.")
+    reviewer = make_committee(proposal.community, make_user(name="Reviewer", locale="en"))
+
+    class Review:
+        url = f"/demands/{proposal.id}"
+
+    found = Review()
+    found.proposal, found.reviewer, found.author = proposal, reviewer, proposal.author
+    found.other = make_committee(proposal.community)
+    return found
+
+
+def sent_back_and_resubmitted(review, **changes):
+    proposals.request_changes(review.other, review.proposal, "Name the school.")
+    if changes:
+        proposals.edit(review.author, review.proposal, **changes)
+    proposals.submit(review.author, review.proposal)
+    db.session.commit()
+
+
+def publish_form(client, login_as, review) -> dict:
+    login_as(review.reviewer)
+    return form_fields(text_of(client.get(review.url, headers={"Accept-Language": "en"})), f"{review.url}/publish")
+
+
+def status(review) -> str:
+    db.session.expire_all()
+    return db.session.get(Proposal, review.proposal.id).status
+
+
+def test_a_demand_changed_and_resubmitted_after_reading_is_not_published(client, login_as, review):
+    form = publish_form(client, login_as, review)
+    sent_back_and_resubmitted(review, body="The roof of the Al-Amal girls' school leaks.")
+    response = client.post(f"{review.url}/publish", data=form, headers={"Accept-Language": "en"})
+    assert response.status_code == 409
+    assert status(review) == "in_review"
+    html = text_of(response)
+    assert "The demand changed since you read it" in plain(html)
+    assert "<ins>Al-Amal </ins>" in html
+    fresh = form_fields(html, f"{review.url}/publish")
+    assert fresh != form
+    assert client.post(f"{review.url}/publish", data=fresh).status_code == 303
+    assert status(review) == "open"
+
+
+def test_an_attachment_added_and_resubmitted_after_reading_stops_the_publication_too(client, login_as, review):
+    form = publish_form(client, login_as, review)
+    proposals.request_changes(review.other, review.proposal, "Add the photo.")
+    attach(review.author, review.proposal, png_bytes(), "roof.png")
+    proposals.submit(review.author, review.proposal)
+    db.session.commit()
+    response = client.post(f"{review.url}/publish", data=form, headers={"Accept-Language": "en"})
+    assert response.status_code == 409 and "roof.png" in text_of(response)
+    assert status(review) == "in_review"
+
+
+def test_what_the_reviewer_read_is_published(client, login_as, review):
+    assert client.post(f"{review.url}/publish", data=publish_form(client, login_as, review)).status_code == 303
+    assert status(review) == "open"
+
+
+@pytest.mark.parametrize("damage", [
+    lambda form: {}, lambda form: {**form, "revision": "x"}, lambda form: {**form, "revision": "9" * 20},
+    lambda form: {**form, "submitted": "y" * 100},
+], ids=["empty", "not-a-number", "huge", "too-long"])
+def test_a_publish_form_that_does_not_hold_together_is_a_400(client, login_as, review, damage):
+    response = client.post(f"{review.url}/publish", data=damage(publish_form(client, login_as, review)))
+    assert response.status_code == 400
+    assert status(review) == "in_review"
