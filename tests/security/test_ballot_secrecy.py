@@ -9,9 +9,11 @@ who voted and when.
 Rows are read raw, with SQL, every column: what counts is what the database holds.
 """
 import re
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import select, text
 
 from civicvoice.errors import InvalidTransition
@@ -231,10 +233,6 @@ def test_a_changed_secret_key_refuses_the_close_clearly_and_loses_nothing(app, c
 
 
 def test_the_scheduler_says_which_vote_it_could_not_close_and_closes_the_others(app):
-    from datetime import timedelta
-
-    from freezegun import freeze_time
-
     stuck = _sealed_vote()
     other = make_vote(voters=1, days=1)
     app.config["SECRET_KEY"] = "another-key-after-a-careless-redeploy-0123456789"

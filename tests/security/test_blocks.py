@@ -16,7 +16,7 @@ from civicvoice.communities.models import VerificationRequest
 from civicvoice.database import utcnow
 from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
-from civicvoice.deliberation.models import Argument
+from civicvoice.deliberation.models import Amendment, Argument
 from civicvoice.errors import NotAllowed
 from civicvoice.extensions import db
 from civicvoice.moderation import items as moderation_items
@@ -59,8 +59,6 @@ def _position(w, position):
 
 
 def _amendment(amendment_id):
-    from civicvoice.deliberation.models import Amendment
-
     return db.session.get(Amendment, amendment_id)
 
 
