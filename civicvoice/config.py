@@ -14,6 +14,9 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 class Config:
     CIVICVOICE_ENV = "development"  # development | production | testing
     SECRET_KEY: str | None = None
+    # Keys being rotated out (Flask 3.1): still accepted for signed cookies, and to open the sealed ballots of a
+    # secret vote cast before SECRET_KEY changed. Environment: comma-separated.
+    SECRET_KEY_FALLBACKS: tuple[str, ...] = ()
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL: str | None = None
@@ -146,6 +149,9 @@ def load(app, test_config: dict | None) -> None:
     if env.get("SESSION_COOKIE_SECURE"):
         app.config["SESSION_COOKIE_SECURE"] = env["SESSION_COOKIE_SECURE"].lower() in ("1", "true", "yes")
     app.config["SECRET_KEY"] = env.get("SECRET_KEY")
+    if env.get("SECRET_KEY_FALLBACKS"):
+        app.config["SECRET_KEY_FALLBACKS"] = [key.strip() for key in env["SECRET_KEY_FALLBACKS"].split(",")
+                                              if key.strip()]
     if test_config:
         app.config.update(test_config)
 

@@ -1,6 +1,8 @@
-"""Reading the pages the test client gets back: their text, their words, the flash messages after a redirect."""
+"""Reading the pages the test client gets back: their text, their words, the flash messages after a redirect, the
+fields of their forms."""
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 
 def text_of(response) -> str:
@@ -21,3 +23,31 @@ def flashes(client, response) -> list[str]:
     html = text_of(client.get(response.headers["Location"]))
     return [plain(item) for block in re.findall(r'<ul class="flash">(.*?)</ul>', html, re.S)
             for item in re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)]
+
+
+
+class _FormFields(HTMLParser):
+    """The named inputs of the form posting to `action`."""
+
+    def __init__(self, action: str):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.found = action, False, {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("action") == self.action
+        elif tag == "input" and self.inside and attrs.get("name"):
+            self.found[attrs["name"]] = attrs.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+
+def form_fields(html: str, action: str) -> dict:
+    """What a browser posts with the form whose action is `action` (its inputs, hidden ones included), by name."""
+    parser = _FormFields(action)
+    parser.feed(html)
+    assert parser.found, f"no form posting to {action}"
+    return parser.found

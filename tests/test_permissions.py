@@ -169,6 +169,9 @@ MATRIX = {
                             "open": NOBODY},
     "can_answer_coauthor_invitation": {"draft": {"invited"}, "changes_requested": {"invited"},
                                        "in_review": {"invited"}, "rejected": NOBODY, "open": NOBODY},
+    # Accepting (not declining): the same people, unless blocked in C (tests/security/test_blocks.py).
+    "can_become_coauthor": {"draft": {"invited"}, "changes_requested": {"invited"}, "in_review": {"invited"},
+                            "rejected": NOBODY, "open": NOBODY},
     "can_set_signature_goal": {"draft": NOBODY, "in_review": REVIEWERS, "open": REVIEWERS, "voting": NOBODY,
                                "rejected": NOBODY},
     "can_transition_proposal": {
@@ -186,6 +189,8 @@ MATRIX = {
     "can_sign_proposal": {"open": MEMBERS | {"committee"}, "draft": NOBODY, "in_review": NOBODY,
                           "voting": NOBODY, "adopted": NOBODY, "withdrawn": NOBODY, "merged": NOBODY,
                           "hidden": NOBODY},
+    # Visibility and comment of one's signature (the service answers 409 to whoever has none), while signable.
+    "can_change_signature": {"open": EVERYONE_SIGNED_IN, "voting": NOBODY, "adopted": NOBODY, "withdrawn": NOBODY},
     "can_manage_signatures": {"open": REVIEWERS, "voting": REVIEWERS, "adopted": REVIEWERS},
     "can_invalidate_signatures": {"open": REVIEWERS, "voting": NOBODY, "adopted": NOBODY, "withdrawn": NOBODY,
                                   "merged": NOBODY, "hidden": NOBODY, "in_review": NOBODY},

@@ -1,6 +1,7 @@
 """Who may do what in a community, and the facts every other package's rules build on: membership, the
 committee, council staff, blocks."""
-from flask import g, has_app_context
+from flask import g, has_request_context
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..database import utcnow
@@ -39,8 +40,10 @@ def is_blocked(user, community) -> bool:
     if not signed_in(user) or community is None:
         return False
     blocked = remembered(("blocked", user.id, community.id), lambda: active_block(user, community) is not None)
-    if blocked and has_app_context():
-        g.blocked_in = community  # a refusal (403) then tells the person why: see errors.render_error
+    if blocked and has_request_context() and getattr(current_user, "id", None) == user.id:
+        # A refusal (403) then tells the person why (errors.render_error); only when they are the one blocked, not
+        # when the block of someone else (a proxy's grantor) is what refuses.
+        g.blocked_in = community
     return blocked
 
 

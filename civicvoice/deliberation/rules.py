@@ -96,7 +96,8 @@ def can_decide_amendment(user, amendment) -> bool:
     """The demand's authors accept or decline a proposed amendment while the demand is open."""
     return (amendment.status == "proposed" and amendment.hidden_at is None
             and amendment.proposal.status in states.AMENDABLE
-            and "author" in proposal_roles(user, amendment.proposal))
+            and "author" in proposal_roles(user, amendment.proposal)
+            and not is_blocked(user, amendment.proposal.community))
 
 
 @rule

@@ -1,14 +1,22 @@
+import hashlib
+import json
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from ..forms import AsciiDateField, strip
+from .approval import well_formed
 from .models import LANGUAGE_LABELS
 
 LANGUAGE_CHOICES = [SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()]
 MAX_SIGNATORIES = 8
+# The letter as read, carried back by the approve form: its fields are bounded (the body by 20,000 characters),
+# its JSON escapes at most double that; anything longer was not produced by the page.
+MAX_READ_CHARS = 200_000
 
 
 def parse_signatories(text: str) -> list[dict]:
@@ -84,3 +92,40 @@ class VerifyCodeForm(FlaskForm):
 
 class VerifyFileForm(FlaskForm):
     pdf = FileField(_l("The PDF you received"))
+
+
+class ApproveForm(FlaskForm):
+    """The approve button of the page that shows the letter: the version number, the fingerprint of the content
+    shown and that content itself (letters/approval.py), all hidden. A form that does not hold together (a
+    field missing, a fingerprint that is not the content's) is refused whole: the view answers 400."""
+
+    version = HiddenField()
+    fingerprint = HiddenField()
+    read = HiddenField()
+
+    def validate_version(self, field):
+        if not isinstance(field.data, str) or not re.fullmatch(r"[0-9]{1,6}", field.data):
+            raise ValidationError("version")
+
+    def validate_fingerprint(self, field):
+        if not isinstance(field.data, str) or not re.fullmatch(r"[0-9a-f]{64}", field.data):
+            raise ValidationError("fingerprint")
+
+    def validate_read(self, field):
+        text = field.data
+        if not isinstance(text, str) or not 0 < len(text) <= MAX_READ_CHARS:
+            raise ValidationError("read")
+        if hashlib.sha256(text.encode()).hexdigest() != self.fingerprint.data:
+            raise ValidationError("read")
+        try:
+            read = json.loads(text)
+        except ValueError:
+            raise ValidationError("read") from None
+        if not well_formed(read) or str(read["version"]) != self.version.data:
+            raise ValidationError("read")
+
+    def version_number(self) -> int:
+        return int(self.version.data)
+
+    def read_content(self) -> dict:
+        return json.loads(self.read.data)

@@ -14,6 +14,9 @@ STATUSES = ("draft", "approved", "sent")
 STATUS_LABELS = {"draft": _l("Draft: awaiting approval"), "approved": _l("Approved: ready to send"),
                  "sent": _l("Sent to the council")}
 METHODS = ("email", "hand")
+# What the committee writes in a version (the rest is the evidence snapshot and the approval).
+EDITABLE_FIELDS = ("language", "letter_date", "show_hijri", "recipient_name", "recipient_title", "recipient_address",
+                   "subject", "body", "place", "resolution", "signatories")
 
 
 class Letter(Timestamped, db.Model):

@@ -6,13 +6,14 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import activity, mail
 from ..accounts.models import User
 from ..communities.models import Community, Membership
-from ..database import utcnow
+from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, NotAllowed
 from ..extensions import db
 from ..i18n import force_locale
@@ -23,15 +24,24 @@ from ..signatures import services as signatures
 from ..signatures.models import Signature
 from ..volunteers.offers import offers_summary
 from ..voting import services as voting
-from . import deadlines, document
-from .models import Letter, LetterVersion
+from . import approval, deadlines, document
+from .models import EDITABLE_FIELDS, Letter, LetterVersion
 from .rules import letter_of as of
 
-EDITABLE_FIELDS = ("language", "letter_date", "show_hijri", "recipient_name", "recipient_title", "recipient_address",
-                   "subject", "body", "place", "resolution", "signatories")
 # Crockford's base 32 without I, L, O, U: a code read aloud or copied by hand from paper stays unambiguous.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_ATTEMPTS = 8
+
+
+class LetterChanged(Conflict):
+    """The letter is not what the approver read (another member edited it, or its counts, letterhead or annex
+    changed): nothing is approved. `content` is the letter as it is now (approval.content)."""
+
+    default_message = _l("The letter changed since you read it: read it again before approving it.")
+
+    def __init__(self, content: dict):
+        super().__init__()
+        self.content = content
 
 
 # Reading -----------------------------------------------------------------------------------------
@@ -163,8 +173,19 @@ def create(actor, proposal: Proposal, language: str = "ar") -> Letter:
     raise Conflict(_("Many letters were being numbered at once. Please try again."))
 
 
+def _lock(letter: Letter) -> None:
+    """Queue behind any other change or approval of this letter, then read it (and its versions) as committed:
+    an approval and an edit at the same moment happen one after the other, never interleaved."""
+    lock_row(letter)
+    db.session.execute(select(Letter).where(Letter.id == letter.id).execution_options(populate_existing=True))
+    db.session.execute(select(LetterVersion).where(LetterVersion.letter_id == letter.id)
+                       .execution_options(populate_existing=True))
+    db.session.expire(letter, ["versions"])
+
+
 def edit(actor, letter: Letter, **fields) -> LetterVersion:
     """Change the draft; an approved version is frozen, so changing it makes the next version, to approve again."""
+    _lock(letter)
     if letter.status == "sent":
         raise Conflict(_("A sent letter cannot change."))
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -191,6 +212,7 @@ def edit(actor, letter: Letter, **fields) -> LetterVersion:
 
 def refresh_evidence(actor, letter: Letter) -> LetterVersion:
     """Bring the counts up to date (paper sheets entered after the draft): a change like any other."""
+    _lock(letter)
     if letter.status == "sent":
         raise Conflict(_("A sent letter cannot change."))
     version = letter.current
@@ -223,13 +245,28 @@ def normalise_code(text: str) -> str:
     return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
 
 
-def approve(actor, letter: Letter) -> LetterVersion:
-    """A second committee member approves the current version: it is frozen, rendered once and its hash kept."""
+def fingerprint(letter: Letter) -> str:
+    """The fingerprint of the current version as an approver reads it (approval.py)."""
+    return approval.fingerprint(approval.content(letter))
+
+
+def approve(actor, letter: Letter, *, version_number: int | None = None, seen: str | None = None) -> LetterVersion:
+    """A second committee member approves the current version: it is frozen, rendered once and its hash kept.
+
+    `version_number` and `seen` (its fingerprint) are what the approver read, as the approve form carries them:
+    if the letter is no longer that, LetterChanged and nothing is approved. The view always gives them; code
+    with no reader (the demo, scripts) may leave them out.
+    """
+    _lock(letter)
     version = letter.current
     if letter.status != "draft" or version.approved_at is not None:
         raise Conflict(_("This version is already approved."))
     if version.drafted_by_id == actor.id:
         raise NotAllowed(_("Another committee member must approve the letter: not the one who drafted it."))
+    if seen is not None or version_number is not None:
+        now = approval.content(letter)
+        if version_number != version.number or seen != approval.fingerprint(now):
+            raise LetterChanged(now)
     version.verification_code = new_code()
     data, pages = document.pdf(letter, version)
     version.pdf_key = attachments.store(data)

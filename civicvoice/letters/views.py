@@ -14,8 +14,9 @@ from ..i18n import format_number, ltr_text
 from ..proposals import attachments
 from ..proposals.access import visible_proposal
 from ..redirects import see_other
-from . import deadlines, document, rules, services, texts
+from . import approval, deadlines, document, rules, services, texts
 from .forms import (
+    ApproveForm,
     CreateLetterForm,
     HandDeliveryForm,
     LetterForm,
@@ -78,7 +79,19 @@ def show(proposal_id):
     return render_template("letters/show.html", proposal=proposal, letter=letter, version=letter.current,
                            action=ActionForm(), delivery=HandDeliveryForm(formdata=None,
                                                                           delivered_on=services.local_today(
-                                                                              letter.community)))
+                                                                              letter.community)),
+                           **_approval(letter))
+
+
+def _approval(letter: Letter) -> dict:
+    """The content an approver reads and the form that approves exactly it (only for those who may approve)."""
+    if not rules.can_approve_letter(current_user, letter):
+        return {"approval": None, "approve_form": None}
+    content = approval.content(letter)
+    text = approval.encode(content)
+    form = ApproveForm(formdata=None, version=str(content["version"]), fingerprint=approval.fingerprint(content),
+                       read=text)
+    return {"approval": content, "approve_form": form}
 
 
 @bp.post("/demands/<int:proposal_id>/letter")
@@ -144,8 +157,18 @@ def refresh_counts(proposal_id):
 def approve(proposal_id):
     letter = _letter(proposal_id)
     permissions.require(rules.can_approve_letter(current_user, letter))
-    ActionForm().validate_on_submit() or abort(400)
-    version = services.approve(current_user, letter)
+    form = ApproveForm()
+    form.validate_on_submit() or abort(400)
+    try:
+        version = services.approve(current_user, letter, version_number=form.version_number(),
+                                   seen=form.fingerprint.data)
+    except services.LetterChanged as changed:
+        # Nothing approved: what changed since it was read, the letter as it is now, and a fresh form for it.
+        db.session.rollback()
+        letter = _letter(proposal_id)
+        return render_template("letters/changed.html", proposal=letter.proposal, letter=letter,
+                               version=letter.current, changes=approval.changes(form.read_content(), changed.content),
+                               **_approval(letter)), 409
     db.session.commit()
     flash(_("Version %(n)s is approved and frozen. Verification code: %(code)s.", n=format_number(version.number),
             code=ltr_text(version.verification_code)), "success")
@@ -192,7 +215,7 @@ def deliver(proposal_id):
                 return see_other(_here(letter))
     db.session.rollback()
     return render_template("letters/show.html", proposal=letter.proposal, letter=letter, version=letter.current,
-                           action=ActionForm(), delivery=form), 400
+                           action=ActionForm(), delivery=form, **_approval(letter)), 400
 
 
 @bp.route("/demands/<int:proposal_id>/letter/receipt")

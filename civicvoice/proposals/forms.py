@@ -1,9 +1,11 @@
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
-from wtforms import (DecimalField, EmailField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
-                     TextAreaField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms import (DecimalField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import strip
 from .models import CATEGORIES, REJECTION_REASONS
@@ -53,6 +55,22 @@ class ProposalForm(FlaskForm):
             "longitude": float(self.longitude.data) if self.longitude.data is not None else None,
             "resolution": self.resolution.data,
         }
+
+
+class PublishForm(FlaskForm):
+    """The committee's publish button: the revision and the submission of the demand the reviewer read, hidden. A
+    form without them, or with garbage, is refused whole (400)."""
+
+    revision = HiddenField()
+    submitted = HiddenField()
+
+    def validate_revision(self, field):
+        if not isinstance(field.data, str) or not re.fullmatch(r"[0-9]{1,6}", field.data):
+            raise ValidationError("revision")
+
+    def validate_submitted(self, field):
+        if not isinstance(field.data, str) or len(field.data) > 40:
+            raise ValidationError("submitted")
 
 
 class ReasonForm(FlaskForm):

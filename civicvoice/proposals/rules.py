@@ -54,7 +54,8 @@ def can_edit_proposal(user, proposal) -> bool:
 
 @rule
 def can_invite_coauthor(user, proposal) -> bool:
-    return proposal.status in states.EDITABLE and signed_in(user) and user.id == proposal.author_id
+    return (proposal.status in states.EDITABLE and signed_in(user) and user.id == proposal.author_id
+            and not is_blocked(user, proposal.community))
 
 
 @rule
@@ -63,6 +64,13 @@ def can_answer_coauthor_invitation(user, proposal) -> bool:
 
     return (proposal.status in states.PRIVATE - {"rejected"} and signed_in(user)
             and invitation_for(user, proposal) is not None)
+
+
+@rule
+def can_become_coauthor(user, proposal) -> bool:
+    """Accepting an invitation makes one an author, who writes the demand: not while blocked in its community
+    (declining stays possible: can_answer_coauthor_invitation)."""
+    return can_answer_coauthor_invitation(user, proposal) and not is_blocked(user, proposal.community)
 
 
 @rule

@@ -2,13 +2,14 @@
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import activity, arabic
 from ..communities import services as communities
-from ..database import utcnow
+from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
 from ..extensions import db
 from . import signals, states
@@ -210,8 +211,28 @@ def submit(actor, proposal: Proposal) -> None:
     activity.notify(event, [m.user for m in communities.committee(proposal.community)])
 
 
-def publish(actor, proposal: Proposal) -> None:
-    """Make the demand public and open for signatures (its goal was copied from the community at drafting)."""
+class ReviewedTextChanged(Conflict):
+    """The demand is not what the reviewer read: it went back to its authors and was submitted again since."""
+
+    default_message = _l("The demand changed since you read it: read it again before publishing it.")
+
+
+def submission(proposal: Proposal) -> str:
+    """Which submission of the demand is under review (its time): the publish form carries the one read."""
+    return proposal.submitted_at.isoformat() if proposal.submitted_at else ""
+
+
+def publish(actor, proposal: Proposal, *, revision: int | None = None, submitted: str | None = None) -> None:
+    """Make the demand public and open for signatures (its goal was copied from the community at drafting).
+
+    `revision` and `submitted` are what the reviewer read (the publish form carries them): a demand sent back and
+    submitted again since, with a new text or new attachments, is not published (ReviewedTextChanged). Code with
+    no reader (the demo, factories) may leave them out."""
+    if revision is not None or submitted is not None:
+        lock_row(proposal)  # a resubmission at this moment lands before the check, or after the publication
+        db.session.refresh(proposal)
+        if revision != latest_revision_number(proposal) or submitted != submission(proposal):
+            raise ReviewedTextChanged()
     event = _move(actor, proposal, "publish")
     proposal.published_at = utcnow()
     _notify_authors(event, proposal)

@@ -8,7 +8,7 @@ from ..accounts import services as accounts
 from ..activity import messages
 from ..activity.services import timeline
 from ..communities.models import Council
-from ..communities.rules import is_member
+from ..communities.rules import is_blocked, is_member
 from ..communities.views import community_or_404
 from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
@@ -17,7 +17,7 @@ from ..htmx import render
 from ..redirects import see_other
 from . import attachments, diff, rules, services, signals, states, texts
 from .access import visible_proposal
-from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, ReasonForm, RejectForm
+from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, PublishForm, ReasonForm, RejectForm
 from .models import Attachment, Proposal
 
 bp = Blueprint("proposals", __name__)
@@ -149,7 +149,7 @@ def show(proposal_id):
     return render_template(
         "proposals/show.html", proposal=proposal, sections=fragments, authors=services.authors(proposal),
         events=events, describe=_timeline_sentence, official=messages.OFFICIAL,
-        attachments=attachments.of(proposal), coauthor_form=CoauthorForm(),
+        attachments=attachments.of(proposal), coauthor_form=CoauthorForm(), publish_form=_publish_form(proposal),
         invitation=services.invitation_for(current_user, proposal) if current_user.is_authenticated else None)
 
 
@@ -157,14 +157,24 @@ def show(proposal_id):
 PLACES = ("notices", "aside", "after")
 
 
+def _publish_form(proposal: Proposal) -> PublishForm | None:
+    """The publish button binds what the reviewer reads on this page: its revision and its submission."""
+    if not rules.can_transition_proposal(current_user, proposal, "publish"):
+        return None
+    return PublishForm(formdata=None, revision=str(services.latest_revision_number(proposal)),
+                       submitted=services.submission(proposal))
+
+
 def _timeline_sentence(event):
     return messages.describe(event, notification=False)
 
 
 def _require_transition(proposal: Proposal, action: str) -> None:
-    """403 for a role that never makes this move; 409 (InvalidTransition) for one that may, but not now."""
+    """403 for a role that never makes this move, or for someone blocked in the community (the refusal says why);
+    409 (InvalidTransition) for one that may, but not now."""
     if (not rules.can_transition_proposal(current_user, proposal, action)
-            and rules.proposal_roles(current_user, proposal) & states.TRANSITIONS[action].roles):
+            and rules.proposal_roles(current_user, proposal) & states.TRANSITIONS[action].roles
+            and not is_blocked(current_user, proposal.community)):
         raise InvalidTransition()
     permissions.require(rules.can_transition_proposal(current_user, proposal, action))
 
@@ -186,7 +196,26 @@ def submit(proposal_id):
 @bp.post("/demands/<int:proposal_id>/publish")
 @login_required
 def publish(proposal_id):
-    return _act(visible_proposal(proposal_id), "publish", _("The demand is published and open for signatures."))
+    """Publish the demand as the reviewer read it; if it was sent back and submitted again since: 409, with what
+    changed in its text and a fresh button."""
+    proposal = visible_proposal(proposal_id)
+    _require_transition(proposal, "publish")
+    form = PublishForm()
+    form.validate_on_submit() or abort(400)
+    read = int(form.revision.data)
+    try:
+        services.publish(current_user, proposal, revision=read, submitted=form.submitted.data)
+    except services.ReviewedTextChanged:
+        db.session.rollback()
+        proposal = visible_proposal(proposal_id)
+        old, new = services.revision(proposal, read), services.revision(proposal,
+                                                                        services.latest_revision_number(proposal))
+        return render_template("proposals/review_changed.html", proposal=proposal,
+                               changes=diff.revisions(old, new) if old and new else [],
+                               attachments=attachments.of(proposal), publish_form=_publish_form(proposal)), 409
+    db.session.commit()
+    flash(_("The demand is published and open for signatures."), "success")
+    return see_other(url_for(".show", proposal_id=proposal.id))
 
 
 def _with_reason(proposal_id: int, action: str, form_class, message: str, template: str, **context):
@@ -268,7 +297,8 @@ def invite_coauthor(proposal_id):
 @login_required
 def answer_invitation(proposal_id, answer):
     proposal = visible_proposal(proposal_id)
-    permissions.require(rules.can_answer_coauthor_invitation(current_user, proposal))
+    permissions.require(rules.can_become_coauthor(current_user, proposal) if answer == "accept"
+                        else rules.can_answer_coauthor_invitation(current_user, proposal))
     services.answer_invitation(current_user, proposal, answer == "accept")
     db.session.commit()
     flash(_("You are now a co-author.") if answer == "accept" else _("You declined the invitation."), "success")

@@ -1,6 +1,6 @@
 """Who co-signs a demand, and who manages its signatures."""
-from ..communities.rules import is_participant
-from ..permissions import is_admin, rule
+from ..communities.rules import is_blocked, is_participant
+from ..permissions import is_admin, rule, signed_in
 from ..proposals import states
 from ..proposals.rules import proposal_roles
 
@@ -9,6 +9,13 @@ from ..proposals.rules import proposal_roles
 def can_sign_proposal(user, proposal) -> bool:
     """Active members sign open demands (an unverified email makes the signature pending)."""
     return proposal.status in states.SIGNABLE and is_participant(user, proposal.community)
+
+
+@rule
+def can_change_signature(user, proposal) -> bool:
+    """Signers change how their name shows and their comment while the demand is open for signatures, unless the
+    committee blocked them in its community (withdrawing the signature stays possible)."""
+    return proposal.status in states.SIGNABLE and signed_in(user) and not is_blocked(user, proposal.community)
 
 
 @rule

@@ -127,6 +127,7 @@ def register_and_sign(proposal_id):
 @login_required
 def update(proposal_id):
     proposal = visible_proposal(proposal_id)
+    permissions.require(rules.can_change_signature(current_user, proposal))
     form = SignForm()
     if not form.validate_on_submit():
         abort(400)

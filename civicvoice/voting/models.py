@@ -1,14 +1,16 @@
 """Votes. Who may vote (Elector), who voted (Participation) and what was chosen (Ballot) are three tables.
 
 For a secret vote the ballot carries no voter, no time and a random key, so nothing in the schema joins a ballot
-to a person: not a foreign key, not a timestamp, not an insertion order.
+to a person: not a foreign key, not a timestamp, not an insertion order. While such a vote is open its ballots are
+sealed (sealing.py); closing writes them out in clear, in a random order.
 """
 import secrets
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import Timestamped
@@ -149,26 +151,37 @@ class Participation(db.Model):
 
 
 class Ballot(db.Model):
-    """What was chosen. `voter_id` only when the vote is not secret; the key is random, there is no timestamp."""
+    """What was chosen. `voter_id` only when the vote is not secret; the key is random, there is no timestamp.
+
+    A ballot of an open secret vote is sealed: `sealed` holds its answer and receipt encrypted, every other column
+    but the key and the vote is empty. Closing replaces the sealed ballots with plain ones (services.close).
+    """
 
     __tablename__ = "poll_ballots"
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_key)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
     voter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    receipt: Mapped[str] = mapped_column(String(14), unique=True, default=new_receipt)
+    receipt: Mapped[str | None] = mapped_column(String(14))
     choice: Mapped[str | None] = mapped_column(String(8))
     # Ranked: proposal ids best first. Approval: the approved proposal ids.
     ranking: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     voter = relationship("User")
 
     __table_args__ = (
         UniqueConstraint("poll_id", "voter_id"),
+        # A receipt is looked up within its vote only. Sealed receipts are unique too, but the database sees them
+        # only once the box is opened: the close's INSERT is where a clash (a copied sealed row) is refused.
+        UniqueConstraint("poll_id", "receipt"),
         CheckConstraint("choice IS NULL OR choice IN ('yes', 'no', 'abstain')", name="choice"),
-        CheckConstraint("(choice IS NULL) <> (ranking IS NULL)", name="one_kind_of_answer"),
+        CheckConstraint("(sealed IS NOT NULL AND receipt IS NULL AND choice IS NULL AND ranking IS NULL "
+                        "AND voter_id IS NULL) OR (sealed IS NULL AND receipt IS NOT NULL "
+                        "AND (choice IS NULL) <> (ranking IS NULL))", name="sealed_or_plain"),
         # SQLite keeps rows in primary-key order (the random key), not in insertion order: even the file's
-        # layout does not tell who voted when. (PostgreSQL's heap order is not exposed by the application.)
+        # layout does not tell who voted when. PostgreSQL's heap keeps insertion order: hence the sealing, and
+        # the plain ballots written in a random order at the close.
         {"sqlite_with_rowid": False},
     )
 

@@ -61,9 +61,14 @@ def can_vote(user, poll) -> bool:
 
 
 @rule
-def can_vote_by_proxy(user, poll) -> bool:
-    return (poll.status == "open" and not is_blocked(user, poll.community)
-            and any(not proxy.used for proxy in proxies_held(user, poll)))
+def can_vote_by_proxy(user, poll, grantor=None) -> bool:
+    """A holder casts the vote of a member who gave them their proxy (of `grantor`, when named). A block stops a
+    person voting in the community in person or through someone else: neither a blocked holder nor the proxy of
+    a grantor blocked since it was given casts anything."""
+    if poll.status != "open" or is_blocked(user, poll.community):
+        return False
+    return any(not proxy.used and (grantor is None or proxy.grantor_id == grantor.id)
+               and not is_blocked(proxy.grantor, poll.community) for proxy in proxies_held(user, poll))
 
 
 @rule

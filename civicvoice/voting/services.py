@@ -1,7 +1,10 @@
 """Votes: opening with a snapshot of the electorate, casting (online, by proxy, assisted), closing and counting."""
+import logging
+import secrets
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -9,18 +12,43 @@ from sqlalchemy.orm import joinedload
 from .. import activity
 from ..accounts.models import User
 from ..communities.models import Block, Membership
+from ..communities.rules import is_blocked
 from ..database import lock_row, utcnow
-from ..errors import Conflict, InvalidInput, InvalidTransition
+from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..proposals import services as proposals
 from ..proposals.models import Proposal
-from . import tally
-from .models import CHOICES, MAJORITIES, Ballot, Elector, Participation, Poll, PollOption, Proxy
+from . import sealing, tally
+from .models import (CHOICES, MAJORITIES, Ballot, Elector, Participation, Poll, PollOption, Proxy, new_key,
+                     new_receipt)
 from .rules import is_elector, participation_of, proxy_given
 
 PRIORITY_STATUSES = frozenset({"open", "adopted"})
 MAX_OPTIONS = 20
 MAX_PROXIES_PER_HOLDER = 2
+# Plain ballots written per INSERT when a secret vote's box is opened (SQLite binds at most 32,766 values).
+OPENING_BATCH = 1000
+
+log = logging.getLogger(__name__)
+
+
+class BallotBoxUnreadable(Conflict):
+    """Closing a secret vote cannot open its sealed ballots: the close is refused, the vote stays open, nothing is
+    lost (a key put back in SECRET_KEY or SECRET_KEY_FALLBACKS opens them)."""
+
+    default_message = _l("The secret ballots of this vote cannot be opened with the site's secret key: it was "
+                         "changed while the vote was open. Nothing is lost and the vote stays open: a site "
+                         "administrator must put the previous key back (or list it in SECRET_KEY_FALLBACKS), then "
+                         "the vote can be closed and counted.")
+
+
+class BallotBoxAltered(Conflict):
+    """The sealed ballots do not match the turnout, or two share a receipt: rows were added, copied or deleted
+    outside the application. Counting them would hide it, so the close is refused."""
+
+    default_message = _l("The ballot box of this vote does not match the number of people who voted: it was "
+                         "altered outside the application. The vote was not counted; a site administrator must "
+                         "check the database.")
 
 
 # Opening ---------------------------------------------------------------------------------------
@@ -42,13 +70,19 @@ def _snapshot(poll: Poll, verified_only: bool) -> int:
                              Block.in_force_at(utcnow()))
     members = (select(literal(poll.id), Membership.user_id).join(User, User.id == Membership.user_id)
                .where(Membership.community_id == poll.community_id, Membership.status == "active",
-                      User.deleted_at.is_(None), ~blocked))
+                      User.deleted_at.is_(None), ~_blocked(poll, Membership.user_id)))
     if verified_only:
         members = members.where(User.verified_in_person_at.is_not(None))
     db.session.execute(insert(Elector).from_select(["poll_id", "user_id"], members))
     count = db.session.scalar(select(func.count()).where(Elector.poll_id == poll.id))
     poll.electorate = count
     return count
+
+
+def _blocked(poll: Poll, user_id) -> object:
+    """SQL: a block is in force on this person (a column or an id) in the vote's community."""
+    return exists().where(Block.community_id == poll.community_id, Block.user_id == user_id,
+                          Block.in_force_at(utcnow()))
 
 
 def _announce(actor, poll: Poll, electorate: list | None = None) -> None:
@@ -168,16 +202,22 @@ def channels(poll: Poll, user_ids: list[int]) -> dict[int, Participation]:
 
 
 def assistable(poll: Poll) -> list:
-    """Electors verified in person who have not voted: whom the committee may record a ballot for."""
+    """Electors verified in person who have not voted, and are not blocked in the community since the vote opened:
+    whom the committee may record a ballot for."""
     voted = select(Participation.user_id).where(Participation.poll_id == poll.id)
     return list(db.session.scalars(
         select(User).join(Elector, Elector.user_id == User.id)
-        .where(Elector.poll_id == poll.id, User.verified_in_person_at.is_not(None), User.id.not_in(voted))
+        .where(Elector.poll_id == poll.id, User.verified_in_person_at.is_not(None), User.id.not_in(voted),
+               ~_blocked(poll, User.id))
         .order_by(User.display_name)))
 
 
 def ballot_query(poll: Poll, receipt: str = ""):
-    """Ballots sorted by receipt code (an order that says nothing about who voted when); for db.paginate."""
+    """Ballots sorted by receipt code (an order that says nothing about who voted when); for db.paginate.
+
+    Never for a secret vote that is still open: its ballots are sealed until it closes."""
+    if poll.secret and poll.status == "open":
+        raise InvalidTransition(_("The ballots of a secret vote are counted when it closes."))
     query = select(Ballot).where(Ballot.poll_id == poll.id)
     if receipt:
         query = query.where(Ballot.receipt == receipt)
@@ -220,10 +260,17 @@ def _require_open(poll: Poll) -> None:
 
 def cast(voter, poll: Poll, answer, *, channel: str = "online", cast_by=None) -> Ballot:
     """Record a ballot. One per elector (the unique constraint decides); an open vote's own ballot may be changed
-    until it closes, a secret ballot never. Returns the ballot (its receipt is shown once, to the voter)."""
+    until it closes, a secret ballot never. Returns the ballot (its receipt is shown once, to the voter).
+
+    A secret ballot is stored sealed (sealing.py): what is returned is then the ballot as cast, in clear, never
+    added to the session, for the voter's eyes only."""
     _require_open(poll)
     if not is_elector(voter, poll):
         raise InvalidInput(_("Only members of the community when the vote opened can vote."))
+    # Whatever the channel: a member blocked in the community since the vote opened votes neither online, nor
+    # through a proxy given before the block, nor at the centre.
+    if is_blocked(voter, poll.community):
+        raise NotAllowed(_("The committee blocked this member from voting in this community."))
     columns = _clean(poll, answer)
     if channel == "online" and proxy_given(voter, poll) is not None:
         raise Conflict(_("You gave your proxy for this vote: take it back to vote yourself."))
@@ -243,8 +290,13 @@ def cast(voter, poll: Poll, answer, *, channel: str = "online", cast_by=None) ->
                                          cast_by_id=cast_by.id if cast_by is not None else None))
     except IntegrityError:
         raise Conflict(_("This vote was already cast; it cannot be changed.")) from None
-    ballot = Ballot(poll_id=poll.id, voter_id=None if poll.secret else voter.id, **columns)
-    db.session.add(ballot)
+    if poll.secret:
+        ballot = Ballot(poll_id=poll.id, receipt=new_receipt(), **columns)
+        db.session.add(Ballot(poll_id=poll.id,
+                              sealed=sealing.seal(poll.id, ballot.receipt, columns["choice"], columns["ranking"])))
+    else:
+        ballot = Ballot(poll_id=poll.id, voter_id=voter.id, receipt=new_receipt(), **columns)
+        db.session.add(ballot)
     _count_in(poll, 1)
     db.session.flush()
     db.session.refresh(poll, ["turnout"])
@@ -307,7 +359,11 @@ def revoke_proxy(grantor, poll: Poll) -> None:
 
 
 def cast_by_proxy(holder, poll: Poll, grantor, answer) -> Ballot:
-    """The holder votes for the grantor. The proxy is marked used in SQL (once only, whoever races)."""
+    """The holder votes for the grantor. The proxy is marked used in SQL (once only, whoever races).
+
+    A holder blocked in the community casts no one's vote (nor is a blocked grantor's cast: see cast)."""
+    if is_blocked(holder, poll.community):
+        raise NotAllowed(_("The committee blocked this member from voting in this community."))
     used = db.session.execute(update(Proxy).where(
         Proxy.poll_id == poll.id, Proxy.grantor_id == grantor.id, Proxy.holder_id == holder.id,
         Proxy.used.is_(False)).values(used=True)).rowcount
@@ -363,9 +419,13 @@ def close(actor, poll: Poll, reason: str = "") -> bool:
     early = actor is not None and utcnow() < poll.closes_at
     if early and not reason.strip():
         raise InvalidInput(_("Please give a reason for closing early."))
-    won = db.session.execute(update(Poll).where(Poll.id == poll.id, Poll.status == "open").values(
-        status="closed", closed_at=utcnow(), closed_by_id=actor.id if actor else None,
-        close_reason=reason.strip())).rowcount
+    # A savepoint: when the box cannot be opened, the vote is back to open before the error leaves.
+    with db.session.begin_nested():
+        won = db.session.execute(update(Poll).where(Poll.id == poll.id, Poll.status == "open").values(
+            status="closed", closed_at=utcnow(), closed_by_id=actor.id if actor else None,
+            close_reason=reason.strip())).rowcount
+        if won and poll.secret:
+            _open_box(poll)
     db.session.refresh(poll)
     if not won:
         return False
@@ -385,6 +445,41 @@ def close(actor, poll: Poll, reason: str = "") -> bool:
                    yes=poll.result["yes"], no=poll.result["no"], abstain=poll.result["abstain"])
     db.session.flush()
     return True
+
+
+def _open_box(poll: Poll) -> None:
+    """Replace a secret vote's sealed ballots with plain ones, once it is closed (its row locked by the closing
+    UPDATE, so no ballot lands meanwhile).
+
+    The plain ballots get fresh random keys (a sealed row's key was seen next to its place in the table) and are
+    written in a random order (secrets.SystemRandom, the operating system's generator): PostgreSQL's heap, which
+    kept the order of voting, then keeps a random permutation of it, and every row carries the closing
+    transaction's id (xmin), not its voter's. Ballots written in clear before sealing existed are shuffled too.
+    """
+    rows = db.session.execute(select(Ballot.receipt, Ballot.choice, Ballot.ranking, Ballot.sealed)
+                              .where(Ballot.poll_id == poll.id)).all()
+    turnout = db.session.scalar(select(Poll.turnout).where(Poll.id == poll.id))
+    if len(rows) != turnout:
+        log.error("Poll %s: %s ballots in the box for a turnout of %s; not closed", poll.id, len(rows), turnout)
+        raise BallotBoxAltered()
+    try:
+        plain = [sealing.unseal(poll.id, row.sealed) if row.sealed is not None
+                 else {"receipt": row.receipt, "choice": row.choice, "ranking": row.ranking} for row in rows]
+    except sealing.Unreadable:
+        log.error("Poll %s: its sealed ballots open with no configured key (SECRET_KEY changed?); not closed",
+                  poll.id)
+        raise BallotBoxUnreadable() from None
+    secrets.SystemRandom().shuffle(plain)
+    db.session.execute(delete(Ballot).where(Ballot.poll_id == poll.id).execution_options(synchronize_session=False))
+    try:
+        with db.session.begin_nested():
+            for start in range(0, len(plain), OPENING_BATCH):
+                db.session.execute(insert(Ballot.__table__).values(
+                    [{"key": new_key(), "poll_id": poll.id, "voter_id": None, "sealed": None, **ballot}
+                     for ballot in plain[start:start + OPENING_BATCH]]))
+    except IntegrityError:  # two ballots with one receipt: a sealed row was copied
+        log.error("Poll %s: two sealed ballots share a receipt code; not closed", poll.id)
+        raise BallotBoxAltered() from None
 
 
 def close_if_due(poll: Poll) -> bool:

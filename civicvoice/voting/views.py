@@ -162,7 +162,7 @@ def poll_context(poll: Poll, form=None) -> dict:
         "form": form or _ballot_form(poll, answer), "proxy_form": ProxyForm(formdata=None),
         "proxy_given": rules.proxy_given(current_user, poll),
         "proxies_held": [(proxy, _ballot_form(poll)) for proxy in rules.proxies_held(current_user, poll)
-                         if not proxy.used],
+                         if rules.can_vote_by_proxy(current_user, poll, proxy.grantor)],
         "results": _results(poll) if poll.status == "closed" else None,
         "labels": _labels(poll), "action_form": ActionForm(),
     }
@@ -217,6 +217,7 @@ def cast_by_proxy(poll_id, grantor_id):
     proxy = next((p for p in rules.proxies_held(current_user, poll) if p.grantor_id == grantor_id), None)
     if proxy is None:
         abort(404)
+    permissions.require(rules.can_vote_by_proxy(current_user, poll, proxy.grantor))
     form = _ballot_form(poll)
     answer = _answer(poll, form)
     if answer is None:

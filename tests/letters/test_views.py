@@ -21,7 +21,7 @@ from civicvoice.letters.models import Letter, LetterVersion
 from civicvoice.proposals.models import Proposal
 from tests.factories import (advance_proposal, make_committee, make_community, make_council, make_member,
                              make_paper_batch, make_proposal, make_signature, make_staff, make_user, scan_png)
-from tests.pages import flashes, plain, text_of
+from tests.pages import flashes, form_fields, plain, text_of
 
 CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 # Names and contact details of signers: they may appear in the committee's letter, never anywhere public.
@@ -318,7 +318,7 @@ def test_a_second_committee_member_approves_and_the_pdf_is_the_issued_file(clien
     login_as(w.second)
     html = text_of(client.get(base(w)))
     assert f'action="{base(w)}/approve"' in html
-    response = client.post(f"{base(w)}/approve")
+    response = client.post(f"{base(w)}/approve", data=form_fields(html, f"{base(w)}/approve"))
     version = letter_of(w.demand).current
     assert version.approved_by_id == w.second.id and CODE.fullmatch(version.verification_code)
     assert (f"Version 1 is approved and frozen. Verification code: {version.verification_code}."
@@ -657,7 +657,8 @@ def test_the_timeline_shows_the_letter_drafted_approved_and_sent(client, login_a
     login_as(w.chair)
     assert client.post(base(w), data={"language": "ar"}).status_code == 303
     login_as(w.second)
-    assert client.post(f"{base(w)}/approve").status_code == 303
+    read = form_fields(text_of(client.get(base(w))), f"{base(w)}/approve")
+    assert client.post(f"{base(w)}/approve", data=read).status_code == 303
     assert client.post(f"{base(w)}/send-email").status_code == 303
     reference = letter_of(w.demand).reference
     assert letter_of(w.demand).status == "sent"

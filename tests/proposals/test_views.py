@@ -397,7 +397,7 @@ def test_submit_request_changes_resubmit_publish(client, login_as, w):
     assert reload(p).status == "in_review"
 
     login_as(w.committee)
-    assert client.post(f"/demands/{p.id}/publish").status_code == 303
+    assert client.post(f"/demands/{p.id}/publish", data=publish_form(p)).status_code == 303
     published = reload(p)
     assert published.status == "open" and published.published_at is not None
 
@@ -495,6 +495,12 @@ ACTION_FORMS = {
 ACTION_URLS = {"request_changes": "request-changes"}
 
 
+def publish_form(p) -> dict:
+    """The publish button's hidden fields, as the demand page gives them to a reviewer (the revision and the
+    submission read)."""
+    return {"revision": str(proposals.latest_revision_number(p)), "submitted": proposals.submission(reload(p))}
+
+
 @pytest.mark.parametrize("status", ["draft", "in_review", "changes_requested", "rejected", "open", "withdrawn",
                                     "merged", "hidden", "unpublished_withdrawn"])
 @pytest.mark.parametrize("role", ["author", "committee", "admin", "member"])
@@ -504,6 +510,8 @@ def test_every_move_by_every_role_in_every_state(client, login_as, w, status, ro
         p = demand(w, status)
         if action == "merge":
             data = {**data, "target": str(kept.id)}
+        if action == "publish":
+            data = publish_form(p)
         login_as(getattr(w, role))
         roles = {"author": {"author"}, "committee": {"committee"}, "admin": {"committee"}, "member": set()}[role]
         visible = status in states.PUBLIC and (status != "withdrawn" or p.published_at) or roles
@@ -525,7 +533,7 @@ def test_every_move_by_every_role_in_every_state(client, login_as, w, status, ro
 def test_publishing_a_draft_is_a_clear_409(client, login_as, w):
     p = demand(w, "draft")
     login_as(w.committee)
-    response = client.post(f"/demands/{p.id}/publish")
+    response = client.post(f"/demands/{p.id}/publish", data=publish_form(p))
     assert response.status_code == 409
     assert "لا يمكن القيام بهذه الخطوة في الحالة الراهنة." in text_of(response)
     assert reload(p).status == "draft"
@@ -534,10 +542,11 @@ def test_publishing_a_draft_is_a_clear_409(client, login_as, w):
 def test_a_second_click_on_publish_is_a_409(client, login_as, w):
     p = demand(w, "in_review")
     login_as(w.committee)
-    assert client.post(f"/demands/{p.id}/publish").status_code == 303
-    again = client.post(f"/demands/{p.id}/publish")
+    form = publish_form(p)
+    assert client.post(f"/demands/{p.id}/publish", data=form).status_code == 303
+    again = client.post(f"/demands/{p.id}/publish", data=form)
     assert again.status_code == 409
-    again_htmx = client.post(f"/demands/{p.id}/publish", headers={"HX-Request": "true"})
+    again_htmx = client.post(f"/demands/{p.id}/publish", data=form, headers={"HX-Request": "true"})
     assert again_htmx.status_code == 409 and "<html" not in text_of(again_htmx)
 
 

@@ -30,6 +30,7 @@ from civicvoice.deliberation import amendments
 from civicvoice.deliberation import services as deliberation
 from civicvoice.deliberation.models import Amendment, Argument
 from civicvoice.extensions import db
+from civicvoice.letters import approval as letter_approval
 from civicvoice.letters import services as letters
 from civicvoice.letters.models import Letter
 from civicvoice.meetings import services as meetings
@@ -478,6 +479,14 @@ def letter_form(council, **fields) -> dict:
             "signatories": "سلمى | عضو اللجنة\nيوسف | عضو اللجنة", **fields}
 
 
+def approval_form(proposal) -> dict:
+    """The approve form of the letter page as the approver's browser posts it: the version read, its fingerprint
+    and its content (letters/approval.py)."""
+    content = letter_approval.content(_letter_of(proposal))
+    return {"version": str(content["version"]), "fingerprint": letter_approval.fingerprint(content),
+            "read": letter_approval.encode(content)}
+
+
 def delivery_form(**fields) -> dict:
     """A hand delivery as the committee's browser posts it (multipart, with a fresh PNG of the receipt)."""
     return {"delivered_on": date.today().isoformat(), "delivered_by": "سلمى", "registry_number": "IN-2026/18",
@@ -745,7 +754,8 @@ POST_CASES = {
     "proposals.create": lambda w: ({"slug": w.alpha.slug}, demand_form(w.council, title="مطلب جديد تماما")),
     "proposals.edit": lambda w: ({"proposal_id": w.draft.id}, demand_form(w.council, title="عنوان آخر للمسودة")),
     "proposals.submit": lambda w: ({"proposal_id": w.draft.id}, {}),
-    "proposals.publish": lambda w: ({"proposal_id": w.review.id}, {}),
+    "proposals.publish": lambda w: ({"proposal_id": w.review.id}, {
+        "revision": str(proposals.latest_revision_number(w.review)), "submitted": proposals.submission(w.review)}),
     "proposals.request_changes": lambda w: ({"proposal_id": w.review.id}, {"reason": "Add the school's name."}),
     "proposals.reject": lambda w: ({"proposal_id": w.review.id}, {"code": "incomplete", "reason": "No details."}),
     "proposals.withdraw": lambda w: ({"proposal_id": w.draft.id}, {"reason": "Solved already."}),
@@ -810,7 +820,7 @@ POST_CASES = {
     "letters.create": lambda w: ({"proposal_id": w.letter_ready.id}, {"language": "ar_en"}),
     "letters.edit": lambda w: ({"proposal_id": w.letter_draft.id}, letter_form(w.council)),
     "letters.refresh_counts": lambda w: ({"proposal_id": w.letter_draft.id}, {}),
-    "letters.approve": lambda w: ({"proposal_id": w.letter_draft.id}, {}),
+    "letters.approve": lambda w: ({"proposal_id": w.letter_draft.id}, approval_form(w.letter_draft)),
     "letters.send_email": lambda w: ({"proposal_id": w.letter_approved.id}, {}),
     "letters.deliver": lambda w: ({"proposal_id": w.letter_approved.id}, delivery_form()),
     "letters.verify": lambda w: ({"code": w.letter_code}, {"pdf": (io.BytesIO(STAND_IN_PDF), "letter.pdf")}),

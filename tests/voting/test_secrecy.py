@@ -97,10 +97,13 @@ def test_secret_ballots_have_no_voter_whatever_the_channel(app):
     services.cast_by_proxy(holder, poll, grantor, "no")
     services.record_assisted(chair, poll, assisted, "abstain")
     db.session.commit()
+    assert set(db.session.scalars(select(Ballot.voter_id).where(Ballot.poll_id == poll.id))) == {None}
+    assert services.ballot_of(online, poll) is None
+    services.close(chair, poll, "انتهى")  # sealed until then
+    db.session.commit()
     rows = list(db.session.execute(select(Ballot.voter_id, Ballot.choice).where(Ballot.poll_id == poll.id)))
     assert sorted(choice for _, choice in rows) == ["abstain", "no", "yes"]
     assert {voter for voter, _ in rows} == {None}
-    assert services.ballot_of(online, poll) is None
 
 
 def test_open_ballots_do_keep_their_voter(app):
@@ -111,12 +114,22 @@ def test_open_ballots_do_keep_their_voter(app):
     assert services.ballot_of(voter, poll).voter_id == voter.id
 
 
+def _cast_keys(poll, voters) -> tuple[list[str], list[str]]:
+    """The key of each stored ballot and each receipt given, in the order the voters voted."""
+    keys, receipts = [], []
+    for user in voters:
+        before = set(db.session.scalars(select(Ballot.key).where(Ballot.poll_id == poll.id)))
+        receipts.append(services.cast(user, poll, "yes").receipt)
+        [key] = set(db.session.scalars(select(Ballot.key).where(Ballot.poll_id == poll.id))) - before
+        keys.append(key)
+    db.session.commit()
+    return keys, receipts
+
+
 def test_ballot_keys_and_receipts_do_not_follow_the_order_of_voting(app):
     poll = make_vote(voters=12, secret=True)
     chair = committee_member(poll.community)
-    cast = [services.cast(u, poll, "yes") for u in services.electors(poll) if u.id != chair.id]
-    db.session.commit()
-    keys, receipts = [b.key for b in cast], [b.receipt for b in cast]
+    keys, receipts = _cast_keys(poll, [u for u in services.electors(poll) if u.id != chair.id])
     assert len(set(keys)) == len(keys) == 14
     assert all(re.fullmatch(r"[0-9a-f]{32}", key) for key in keys)
     # 14 random keys sorted in the order they were cast: one chance in 14! (about 10^-11).
@@ -130,14 +143,14 @@ def test_sqlite_stores_ballots_in_key_order_not_in_insertion_order(app):
     """Reading the table without ORDER BY (as a copy of the file would) gives key order, not the order of voting."""
     poll = make_vote(voters=12, secret=True)
     chair = committee_member(poll.community)
-    cast = [services.cast(u, poll, "yes").key for u in services.electors(poll) if u.id != chair.id]
-    db.session.commit()
+    cast, _receipts = _cast_keys(poll, [u for u in services.electors(poll) if u.id != chair.id])
     stored = list(db.session.scalars(select(Ballot.key).where(Ballot.poll_id == poll.id)))
     assert stored == sorted(cast) != cast
 
 
 def test_ballots_are_listed_by_receipt(app):
     poll, people, _ = secret_vote()
+    services.close(committee_member(poll.community), poll, "انتهى")  # sealed until then
     assert len(people) == 8
     listed = [b.receipt for b in services.ballots(poll)]
     assert listed == sorted(listed) and len(listed) == 8

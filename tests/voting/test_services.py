@@ -258,8 +258,9 @@ def test_a_secret_ballot_cannot_be_changed(app):
     with pytest.raises(Conflict):
         services.cast(voter, poll, "no")
     db.session.rollback()
+    assert len(ballot_rows(poll)) == 1 and fresh(poll).turnout == 1
+    services.close(voter, fresh(poll), "انتهى")  # sealed until then
     assert [b.choice for b in ballot_rows(poll)] == ["yes"]
-    assert fresh(poll).turnout == 1
 
 
 @pytest.mark.parametrize("answer", ["maybe", "", None, ["yes"]])
