@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,12 +10,13 @@ from ..database import write_transaction
 from ..deliberation.models import Argument
 from ..extensions import db
 from ..forms import ActionForm
+from ..params import MAX_PAGE, query_int
 from ..redirects import see_other
 from . import items, services
-from .messages import log_line
-from .premoderation import HOLD_REASONS
 from .forms import AppealDecisionForm, AppealForm, BlockForm, DecisionForm, ReportForm, RulesForm
+from .messages import log_line
 from .models import Appeal, Block, ModerationCase
+from .premoderation import HOLD_REASONS
 
 bp = Blueprint("moderation", __name__)
 
@@ -271,7 +272,6 @@ def rules(slug):
 @bp.route("/communities/<slug>/moderation/log")
 def log(slug):
     community = community_or_404(slug)
-    if request.args.get("page", 1, type=int) < 1:
-        abort(400)
+    query_int("page", 1, maximum=MAX_PAGE)  # 400 for a page that is no page number, before the query
     page = db.paginate(services.log(community), **_per_page())
     return render_template("moderation/log.html", community=community, page=page, log_line=log_line)

@@ -17,6 +17,7 @@ from ..council import responses as council_responses
 from ..letters.services import of as letter_of
 from ..meetings.services import for_proposal
 from ..voting.services import for_proposal as vote_of
+from ..params import query_int
 from ..redirects import see_other
 from ..signatures.views import box_context
 from . import attachments, diff, services, states
@@ -73,7 +74,7 @@ def mine():
 def similar(slug):
     community = community_or_404(slug)
     title = (request.args.get("title") or "")[:160]
-    exclude = request.args.get("exclude", type=int)
+    exclude = query_int("exclude")
     return render_template("proposals/_similar.html", similar=services.similar(community, title, exclude),
                            community=community)
 
@@ -297,8 +298,8 @@ def revisions(proposal_id):
 @bp.route("/demands/<int:proposal_id>/diff")
 def compare(proposal_id):
     proposal = visible_proposal(proposal_id)
-    old = services.revision(proposal, request.args.get("from", type=int) or 0)
-    new = services.revision(proposal, request.args.get("to", type=int) or 0)
+    old = services.revision(proposal, query_int("from", 0))
+    new = services.revision(proposal, query_int("to", 0))
     if old is None or new is None:
         abort(404)
     return render_template("proposals/diff.html", proposal=proposal, old=old, new=new,

@@ -1,15 +1,34 @@
 """Malformed input is a client error, never a 500 (SECURITY.md E.26, E.27; ASVS 16.5.3).
 
 Null bytes give 400, ids that are not numbers (or too large for the database) give 404, pagination
-parameters are clamped or give 404, and bytes that are not UTF-8 are survived.
+parameters are clamped or give 404, and bytes that are not UTF-8 are survived. Integers of the query string
+that no column holds give 400 (issue #18, item 3).
 """
+import functools
 import gc
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
 
 import pytest
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
 
+import civicvoice
 from tests.factories import make_community, make_user
 
-from .routes import POST_CASES, build, demand_form, get_case, rule_id, rules
+from .routes import (
+    POST_CASES,
+    build,
+    demand_form,
+    get_case,
+    rule_id,
+    rules,
+    signed_in_as,
+)
+
+PACKAGE = Path(civicvoice.__file__).resolve().parent
 
 
 @pytest.fixture
@@ -176,13 +195,25 @@ def test_huge_ids_in_every_post_route_are_404(app, client, login_as, world, case
     assert client.post(url).status_code == 404
 
 
+HUGE_QUERY = "&".join(f"{name}={2**64}" for name in ("per_page", "from", "to", "exclude", "community",
+                                                         "council", "id", "user", "poll", "number"))
+# Headers a browser never sends: a broken language list, htmx's own headers on any page, a stray override.
+GARBAGE_HEADERS = {"Accept-Language": "ar;q=abc,en;q=-1,*;q=9,zz-ZZZZ-0123,,;;", "HX-Request": "true",
+                   "HX-Target": "<svg>", "HX-Current-URL": "javascript:alert(1)", "HX-Trigger": "%ff",
+                   "X-HTTP-Method-Override": "DELETE"}
+
+
 @pytest.mark.parametrize("case", rules("GET"), ids=rule_id)
 def test_garbage_query_on_every_get_route_is_not_a_server_error(app, client, login_as, world, case):
+    """A query of garbage, one of integers beyond 64 bits, and the page itself as htmx would ask for it with
+    garbage headers: never a server error."""
     endpoint, rule, fixed = case
-    url = build(app, endpoint, get_case(world, endpoint, fixed)).split("?")[0]
+    url = build(app, endpoint, get_case(world, endpoint, fixed))
     login_as(world.admin)
-    with client.get(f"{url}?{GARBAGE_QUERY}") as response:
-        assert response.status_code < 500
+    for sent, headers in ((f"{url.split('?')[0]}?{GARBAGE_QUERY}", {}), (f"{url.split('?')[0]}?{HUGE_QUERY}", {}),
+                          (url, GARBAGE_HEADERS), (f"{url.split('?')[0]}?{GARBAGE_QUERY}", GARBAGE_HEADERS)):
+        with client.get(sent, headers=headers) as response:
+            assert response.status_code < 500, (rule, sent, headers)
 
 
 @pytest.mark.parametrize("url", ["/demands/abc", "/demands/1.5", "/demands/-1", "/demands/0x10",
@@ -225,3 +256,163 @@ def test_a_request_beyond_the_content_limit_is_413_not_500(client, login_as, wor
     login_as(world.admin)
     data = {**demand_form(world.council), "body": "x" * 5000}
     assert client.post(f"/communities/{world.alpha.slug}/demands/new", data=data).status_code == 413
+
+
+# Integers of the query string (issue #18, item 3). ---------------------------------------------------------
+
+# Every query parameter the GET views read, by endpoint, and what it holds: "integer" (a reference or a filter: 400
+# when it is no whole number a column holds), "page" (pagination: 404, or 400, for a page that is no page number;
+# the number of rows per page is the site's, never the request's) or "text" (a word of an allowlist, a search, a
+# code). The test below records what each GET route asks request.args for: one it does not find here fails it.
+_PAGE = {"page": "page"}
+_LIST = {"category": "text", "council": "integer", "page": "page", "sort": "text", "status": "text"}
+_LANG = {"lang": "text"}
+QUERY_PARAMETERS = {
+    "accounts.login": {"next": "text"},
+    "activity.notifications": {"page": "page", "show": "text"},
+    "communities.admin": _PAGE, "communities.centre": _PAGE, "communities.index": _PAGE,
+    "communities.members": _PAGE,
+    "council.inbox": {"category": "text", "community": "integer", "page": "page", "status": "text"},
+    "deliberation.amendment_list": _PAGE, "deliberation.arguments": {"page": "page", "sort": "text"},
+    "letters.discussion": _LANG, "letters.discussion_pdf": _LANG, "letters.printable": _LANG,
+    "letters.verify_form": {"code": "text"},
+    "meetings.index": _PAGE,
+    "moderation.log": _PAGE, "moderation.queue": _PAGE,
+    "proposals.community_index": _LIST, "proposals.index": _LIST,
+    "proposals.compare": {"from": "integer", "to": "integer"},
+    "proposals.similar": {"exclude": "integer", "title": "text"},
+    "signatures.signers": _PAGE,
+    "volunteers.certificate_pdf": _LANG, "volunteers.dashboard": _PAGE, "volunteers.feedback": _PAGE,
+    "volunteers.history": _PAGE, "volunteers.home": _PAGE, "volunteers.index": _PAGE, "volunteers.offers": _PAGE,
+    "volunteers.signups": _PAGE, "volunteers.suggested": _PAGE,
+    "voting.ballot_list": {"page": "page", "receipt": "text"}, "voting.index": _PAGE, "voting.voters": _PAGE,
+}
+# What a parameter answers, by kind, when it holds each value: a status, the statuses allowed, or "as without" (the
+# status of the same request without the parameter). A page that is no page number is 404 (as db.paginate answers)
+# or 400, or the first page (200: a list that clamps); one beyond a million is 404 before any view.
+NOT_A_PAGE = (200, 400, 404)
+INTEGER_VALUES = {
+    str(2**64): {"integer": 400, "page": 404},
+    "99999999999999999999": {"integer": 400, "page": 404},
+    "9" * 5000: {"integer": 400, "page": NOT_A_PAGE},
+    "-1": {"integer": 400, "page": NOT_A_PAGE},
+    "1e3": {"integer": 400, "page": NOT_A_PAGE},
+    "0x10": {"integer": 400, "page": NOT_A_PAGE},
+    "": {"integer": "as without", "page": ("as without", 404)},
+}
+
+
+def _scalars(value) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+@contextmanager
+def _recording_query_reads(app):
+    """A set that collects the names of the query parameters views (and what they call) ask request.args for.
+
+    The guard that runs before every view (headers) is left out: it reads `page` on every route, for all of them.
+    """
+    read, viewing = set(), []
+
+    def record(key):
+        if viewing:
+            read.add(key)
+
+    class Args(ImmutableMultiDict):
+        def __getitem__(self, key):
+            record(key)
+            return super().__getitem__(key)
+
+        def get(self, key, default=None, type=None):
+            record(key)
+            return super().get(key, default, type)
+
+        def getlist(self, key, type=None):
+            record(key)
+            return super().getlist(key, type)
+
+        def __contains__(self, key):
+            record(key)
+            return super().__contains__(key)
+
+    class Request(app.request_class):
+        @cached_property
+        def args(self):
+            return Args(super().args)
+
+    def watched(view):
+        @functools.wraps(view)
+        def run(*args, **kwargs):
+            viewing.append(view)
+            try:
+                return view(*args, **kwargs)
+            finally:
+                viewing.pop()
+        return run
+
+    views = {endpoint: watched(view) for endpoint, view in app.view_functions.items()}
+    with mock.patch.object(app, "request_class", Request), mock.patch.dict(app.view_functions, views):
+        yield read
+
+
+def test_every_query_parameter_a_view_reads_is_known(app, client, login_as, world):
+    unknown = {}
+    with _recording_query_reads(app) as read:
+        for endpoint, rule, fixed in rules("GET"):
+            login_as(signed_in_as(world, endpoint))
+            read.clear()
+            client.get(build(app, endpoint, get_case(world, endpoint, fixed))).close()
+            if read - set(QUERY_PARAMETERS.get(endpoint, {})):
+                unknown[endpoint] = sorted(read - set(QUERY_PARAMETERS.get(endpoint, {})))
+    assert unknown == {}, "add these to QUERY_PARAMETERS (and make any integer go through params.query_int)"
+
+
+def test_integer_query_parameters_are_read_only_through_the_range_checked_helper():
+    """request.args.get(..., type=int) or int(request.args...) would let 2⁶⁴ reach a query (an overflow, a 500)."""
+    # headers.py reads `page` before every view the way db.paginate will, to refuse one that would overflow it.
+    for path in PACKAGE.rglob("*.py"):
+        if path not in (PACKAGE / "params.py", PACKAGE / "headers.py"):
+            source = path.read_text(encoding="utf-8")
+            assert not re.search(r"type=int|int\(\s*request\.", source), path
+
+
+def _integer_parameters_of(endpoint: str) -> list[str]:
+    return [name for name, kind in QUERY_PARAMETERS[endpoint].items() if kind in ("integer", "page")]
+
+
+@pytest.mark.parametrize("case", [case for case in rules("GET") if case[0] in QUERY_PARAMETERS
+                                  and _integer_parameters_of(case[0])], ids=rule_id)
+def test_integer_query_parameters_out_of_range_are_client_errors(app, client, login_as, world, case):
+    """Each integer parameter the view reads as 2⁶⁴, -1, an exponent, hex, thousands of digits or nothing: 400 for
+    a reference or a filter, 404 (or 400) for a page, never 500; "١٢٣" reads as 123."""
+    endpoint, rule, fixed = case
+    values = get_case(world, endpoint, fixed)
+    login_as(signed_in_as(world, endpoint))
+
+    def status(**query):
+        url = build(app, endpoint, {**{k: v for k, v in values.items() if k not in query}, **query})
+        with client.get(url) as response:
+            return response.status_code
+
+    problems = []
+    for name in _integer_parameters_of(endpoint):
+        kind, without = QUERY_PARAMETERS[endpoint][name], status(**{name: None})
+        for value, expected in INTEGER_VALUES.items():
+            allowed = [without if e == "as without" else e for e in _scalars(expected[kind])]
+            if (got := status(**{name: value})) not in allowed:
+                problems.append(f"{name}={value[:24]}: {got}, not {allowed}")
+        if status(**{name: "١٢٣"}) != status(**{name: "123"}):
+            problems.append(f"{name}=١٢٣ is not read as 123")
+        if status(**{name: "0"}) >= 500:
+            problems.append(f"{name}=0: a server error")
+    assert not problems, f"GET {rule}: {problems}"
+
+
+def test_the_issues_integers_beyond_64_bits_are_a_localised_400(client, login_as, world):
+    """Issue #18 item 3, as reported: both were an OverflowError."""
+    for who, url in ((world.admin, f"/demands/{world.draft.id}/diff?from=99999999999999999999"),
+                     (world.staffer, f"/councils/{world.council.id}/inbox?community=99999999999999999999")):
+        login_as(who)
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "بعض ما في الطلب غير صالح" in response.get_data(as_text=True)
