@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
     config.load(app, test_config)
 
-    from . import database, errors, headers, htmx, i18n, permissions, rendering, sessions
+    from . import database, errors, forms, headers, htmx, i18n, permissions, rendering, sessions
     from .extensions import csrf, db, limiter, migrate
     db.init_app(app)
     database.init_app(app)
@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     htmx.init_app(app)
     headers.init_app(app)
+    forms.init_app(app)
     permissions.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)

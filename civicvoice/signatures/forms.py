@@ -1,13 +1,12 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..accounts.forms import RegisterForm
-from ..forms import ascii_digits, phone_number, strip
+from ..forms import Form, ascii_digits, phone_number, strip
 from .models import VISIBILITY
 
 
@@ -20,7 +19,7 @@ def _comment():
     return TextAreaField(_l("Why I sign (optional)"), filters=[strip], validators=[Length(max=280)])
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     visibility = _visibility()
     comment = _comment()
 
@@ -30,13 +29,13 @@ class RegisterAndSignForm(RegisterForm):
     comment = _comment()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     # DataRequired on stripped text: a reason of spaces only is missing, and said so under the field.
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
         DataRequired(_l("Please give a reason.")), Length(max=500)])
 
 
-class PaperBatchForm(FlaskForm):
+class PaperBatchForm(Form):
     centre = SelectField(_l("Centre where the sheet was signed"), coerce=int, choices=[])
     collected_on = DateField(_l("Date of the sheet"), validators=[InputRequired(_l("Enter the date of the sheet."))])
     scan = FileField(_l("Scan or photo of the sheet"), validators=[FileRequired(_l("Attach the scan of the sheet."))],
