@@ -278,6 +278,29 @@ def test_a_request_beyond_the_content_limit_is_413_not_500(client, login_as, wor
     assert client.post(f"/communities/{world.alpha.slug}/demands/new", data=data).status_code == 413
 
 
+# Headers and cookies no browser sends. -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("length", ["999999999", "99999999999999999999999", "-1", "abc", "0"])
+def test_a_content_length_that_lies_is_not_a_server_error(client, user, length):
+    """A length far beyond the small body sent (or no number at all): 413 for one beyond the site's limit, else the
+    form as read."""
+    response = client.open("/login", method="POST", input_stream=io.BytesIO(b"email=a&password=b"),
+                           environ_overrides={"CONTENT_LENGTH": length,
+                                              "CONTENT_TYPE": "application/x-www-form-urlencoded"})
+    assert response.status_code == (413 if len(length) > 8 else 200)
+
+
+@pytest.mark.parametrize("name, value", [("session", "garbage"), ("session", "e30.ZZZZ.%ff"),
+                                         ("remember_token", "1:1|" + "a" * 128), ("remember_token", "%ff|\x7f"),
+                                         ("locale", "x" * 4000)])
+def test_garbage_cookies_leave_a_visitor(client, user, name, value):
+    client.set_cookie(name, value)
+    for url in ("/", "/login", "/account"):
+        response = client.get(url)
+        assert response.status_code in (200, 302, 303), url
+    assert client.get("/account").status_code != 200  # nobody is signed in by a forged cookie
+
+
 # Integers of the query string (issue #18, item 3). ---------------------------------------------------------
 
 # Every query parameter the GET views read, by endpoint, and what it holds: "integer" (a reference or a filter: 400
