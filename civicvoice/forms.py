@@ -86,10 +86,11 @@ def _out_of_range(data):
 class Form(FlaskForm):
     """The base of every form of the site: input no browser sends is refused, under its field, with a 400.
 
-    A browser sends a file only for a file field: a file part for any other field is refused. Numbers are ids,
-    counts, days or percentages, kept in 32-bit INTEGER columns: one below zero or beyond them is refused, and so
-    are NaN and infinities in decimal fields and dates outside 1900-2100. The field gets a translated error and no
-    value, the other fields keep what was typed, and the page that shows the form again answers 400 (init_app).
+    A browser sends a file only for a file field, and a file there: a part of the other kind is refused. Numbers
+    are ids, counts, days or percentages, kept in 32-bit INTEGER columns: one below zero or beyond them is refused,
+    and so are NaN and infinities in decimal fields and dates outside 1900-2100. The field gets a translated error
+    and no value, the other fields keep what was typed, and the page that shows the form again answers 400
+    (init_app). A JSON body is not read as a form (_posted).
     """
 
     def __init__(self, formdata=_UNSET, **kwargs):
@@ -98,7 +99,7 @@ class Form(FlaskForm):
     def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
         refused = {}
         if formdata is not None:
-            formdata, refused = self._without_stray_files(formdata)
+            formdata, refused = self._misplaced_parts(formdata)
         super().process(formdata, obj, data, extra_filters, **kwargs)
         for field in inputs_of(self):
             message = None if _takes_files(field) or not field.raw_data else _out_of_range(field.data)
@@ -109,7 +110,7 @@ class Form(FlaskForm):
             field.process_errors.append(message)
         self._refused = refused
 
-    def _without_stray_files(self, formdata):
+    def _misplaced_parts(self, formdata):
         """The post without the files sent for fields that take text, and the fields refused with their message:
         those sent a file, and the file fields sent text (a form posted without multipart encoding sends the
         chosen file's name: the file itself is lost, and must be chosen again)."""
