@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, config, database, errors, headers, htmx, i18n, permissions, rendering, sessions, urls
+from . import cli, config, database, errors, forms, headers, htmx, i18n, permissions, rendering, sessions, urls
 from .accounts import views as accounts_views
 from .activity import views as activity_views
 from .communities import views as communities_views
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     htmx.init_app(app)
     headers.init_app(app)
+    forms.init_app(app)
     permissions.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)

@@ -1,13 +1,12 @@
 """Security and caching headers on every response; malformed input refused before any view."""
 from flask import abort, request
 
+from .params import MAX_ID, MAX_PAGE
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
 )
-
-MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32-bit on PostgreSQL, and SQLite overflows past 64 bits
-MAX_PAGE = 10**6  # far beyond any listing, and page * MAX_PER_PAGE still fits a 32-bit OFFSET
 
 
 def _refuse_malformed():

@@ -2,11 +2,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from ..forms import ascii_digits, phone_number, strip
+from ..forms import Form, ascii_digits, phone_number, strip
 from ..i18n import format_number
 from . import passwords
 
@@ -28,7 +27,7 @@ class _NewPasswordMixin:
             raise ValidationError(problems[0])
 
 
-class RegisterForm(_NewPasswordMixin, FlaskForm):
+class RegisterForm(_NewPasswordMixin, Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
         InputRequired(_l("Enter your name.")), Length(max=80)])
     email = _email_field()
@@ -41,7 +40,7 @@ class RegisterForm(_NewPasswordMixin, FlaskForm):
         self._password_problems(field, email=self.email.data or "", name=self.display_name.data or "")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = _email_field()
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Remember me on this device"))
@@ -59,18 +58,18 @@ class LoginForm(FlaskForm):
         ))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = _email_field()
 
 
-class ResetForm(_NewPasswordMixin, FlaskForm):
+class ResetForm(_NewPasswordMixin, Form):
     password = PasswordField(_l("New password"), validators=[InputRequired(_l("Choose a password."))])
 
     def validate_password(self, field):
         self._password_problems(field)
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
         InputRequired(_l("Enter your name.")), Length(max=80)])
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
@@ -81,7 +80,7 @@ class ProfileForm(FlaskForm):
     show_name_publicly = BooleanField(_l("Show my name publicly (otherwise others see \"a resident\")"))
 
 
-class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(_NewPasswordMixin, Form):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired(_l("Enter your password."))])
     new_password = PasswordField(_l("New password"), validators=[InputRequired(_l("Choose a password."))])
 
@@ -89,13 +88,13 @@ class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
         self._password_problems(field)
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(_l("Your password, to confirm"),
                              validators=[InputRequired(_l("Enter your password."))])
     confirm = BooleanField(_l("I understand that my account and personal data will be erased"),
                            validators=[InputRequired(_l("Tick the box to confirm."))])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = HiddenField(validators=[InputRequired()])
     next = HiddenField()

@@ -1,15 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField
 from wtforms.validators import InputRequired
 
+from ..forms import Form
 from .kinds import CHANNELS, KINDS
 
 
 def preferences_form(kinds: list[str], data: dict[str, str], formdata=None):
     """One choice of channel per kind shown to this person (committee and council kinds only to them)."""
 
-    class PreferencesForm(FlaskForm):
+    class PreferencesForm(Form):
         pass
 
     for kind in kinds:
@@ -21,7 +21,7 @@ def preferences_form(kinds: list[str], data: dict[str, str], formdata=None):
     return form
 
 
-class NotificationFilterForm(FlaskForm):
+class NotificationFilterForm(Form):
     class Meta:
         csrf = False
 

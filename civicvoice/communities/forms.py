@@ -1,16 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 from zoneinfo import available_timezones
 
-from ..forms import ascii_digits, phone_number, strip
+from ..forms import Form, ascii_digits, phone_number, strip
 
 TIMEZONES = sorted(tz for tz in available_timezones() if tz.startswith(("Asia/", "Europe/", "Africa/")) or tz == "UTC")
 
 
-class CommunityForm(FlaskForm):
+class CommunityForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[InputRequired(_l("Enter a name.")), Length(max=120)])
     slug = StringField(_l("Web address"), filters=[strip], validators=[
         InputRequired(_l("Enter a web address.")), Length(max=64),
@@ -41,7 +40,7 @@ class CommunityEditForm(CommunityForm):
             raise ValidationError(_l("Overdue must come after due."))
 
 
-class CentreForm(FlaskForm):
+class CentreForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[InputRequired(_l("Enter a name.")), Length(max=120)])
     address = TextAreaField(_l("Address"), validators=[Length(max=1000)])
     opening_hours = TextAreaField(_l("Opening hours"), validators=[Length(max=1000)],
@@ -50,7 +49,7 @@ class CentreForm(FlaskForm):
                         validators=[Optional(), Length(max=32), phone_number])
 
 
-class CouncilLinkForm(FlaskForm):
+class CouncilLinkForm(Form):
     councils = SelectMultipleField(_l("Councils this community may address"), coerce=int,
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                    validate_choice=True)
@@ -60,11 +59,11 @@ class CouncilLinkForm(FlaskForm):
             raise ValidationError(_l("Choose councils from the list."))
 
 
-class AppointByEmailForm(FlaskForm):
+class AppointByEmailForm(Form):
     email = StringField(_l("Email address of the person to appoint"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")), Length(max=254)])
 
 
-class VerificationRequestForm(FlaskForm):
+class VerificationRequestForm(Form):
     note = TextAreaField(_l("When can you come to the centre? (optional)"), filters=[strip],
                          validators=[Optional(), Length(max=300)])

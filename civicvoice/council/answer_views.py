@@ -14,6 +14,7 @@ from ..extensions import db
 from ..i18n import direction
 from ..letters import deadlines
 from ..letters.models import Letter
+from ..params import query_int
 from ..proposals import attachments, states
 from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
@@ -74,7 +75,7 @@ def inbox(council_id):
     form.category.choices = [("", _("All categories"))] + list(CATEGORIES.items())
     form.status.choices = ([("", _("All statuses")), ("overdue", _("Overdue"))]
                            + [(s, states.LABELS[s]) for s in stats.INBOX_STATUSES])
-    community_id = request.args.get("community", type=int) or None
+    community_id = query_int("community", minimum=0) or None  # 0: all communities
     category = request.args.get("category", "") if request.args.get("category") in CATEGORIES else ""
     status = request.args.get("status", "")
     page = db.paginate(stats.inbox(council.id, community_id=community_id, category=category, status=status,

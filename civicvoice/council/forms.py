@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
@@ -8,14 +7,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts import passwords
 from ..communities.forms import TIMEZONES
-from ..forms import AsciiDateField, strip
+from ..forms import AsciiDateField, Form, strip
 from .models import DECISION_LABELS, STAGE_LABELS
 
 WEEKDAYS = ((5, _l("Saturday")), (6, _l("Sunday")), (0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")),
             (3, _l("Thursday")), (4, _l("Friday")))
 
 
-class CouncilForm(FlaskForm):
+class CouncilForm(Form):
     name = StringField(_l("Name"), filters=[strip], validators=[InputRequired(_l("Enter a name.")), Length(max=160)])
     jurisdiction = StringField(_l("Jurisdiction"), filters=[strip], validators=[Length(max=160)],
                                description=_l("The area it serves, for example: Damascus, Al-Midan district"))
@@ -37,7 +36,7 @@ class CouncilForm(FlaskForm):
             raise ValidationError(_l("Leave at least one working day."))
 
 
-class InviteStaffForm(FlaskForm):
+class InviteStaffForm(Form):
     email = EmailField(_l("Email address"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")), Length(max=254),
         Email(_l("Enter an email address like name@example.org."), check_deliverability=False)])
@@ -46,7 +45,7 @@ class InviteStaffForm(FlaskForm):
         SelectChoice("responder", _l("Responder: acknowledges, answers and invites colleagues"))])
 
 
-class AcceptInviteForm(FlaskForm):
+class AcceptInviteForm(Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
         InputRequired(_l("Enter your name.")), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password."))])
@@ -60,14 +59,14 @@ class AcceptInviteForm(FlaskForm):
 LANGUAGE_CHOICES = [SelectChoice("ar", _l("Arabic")), SelectChoice("en", _l("English"))]
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(Form):
     registry_number = StringField(_l("The council's incoming registry number (optional)"), filters=[strip],
                                   validators=[Length(max=60)])
     body = TextAreaField(_l("Message to the residents (optional)"), filters=[strip], validators=[Length(max=2000)])
     language = RadioField(_l("Language of your message"), choices=LANGUAGE_CHOICES, default="ar")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     decision = RadioField(_l("Decision"), choices=[SelectChoice(k, v) for k, v in DECISION_LABELS.items()],
                           validators=[InputRequired(_l("Choose a decision."))])
     body = TextAreaField(_l("The council's answer"), filters=[strip], validators=[Length(max=10000)],
@@ -85,7 +84,7 @@ class AnswerForm(FlaskForm):
             raise ValidationError(_l("Name the body the demand was referred to."))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     stage = RadioField(_l("Stage"), choices=[SelectChoice(k, v) for k, v in STAGE_LABELS.items()],
                        validators=[InputRequired(_l("Choose a stage."))])
     scheduled_for = AsciiDateField(_l("Scheduled for"), validators=[Optional()])
@@ -99,7 +98,7 @@ class ProgressForm(FlaskForm):
             raise ValidationError(_l("Enter the date the work is scheduled for."))
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     verdict = RadioField(_l("Is it really fixed?"), choices=[
         SelectChoice("confirm", _l("Yes, it is fixed")), SelectChoice("contest", _l("No, it is not fixed"))],
         validators=[InputRequired(_l("Choose whether it is fixed."))])
@@ -112,7 +111,7 @@ class CheckForm(FlaskForm):
             raise ValidationError(_l("Say what is still wrong."))
 
 
-class InboxFilterForm(FlaskForm):
+class InboxFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter: it changes nothing
 

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..forms import strip
+from ..forms import Form, strip
 from ..proposals.forms import ProposalForm
 from .models import BODY_MAX, STANCES
 
@@ -16,22 +15,22 @@ def _body(label):
         Length(max=BODY_MAX, message=_l("Keep it under %(max)d characters."))])
 
 
-class ArgumentForm(FlaskForm):
+class ArgumentForm(Form):
     stance = RadioField(_l("Type of argument"), choices=[SelectChoice(k, v) for k, v in STANCES.items()],
                         validators=[InputRequired(_l("Choose for, against or question."))])
     body = _body(_l("Your argument"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     body = _body(_l("Your reply"))
     as_authors = BooleanField(_l("Answer on behalf of the demand's authors"))
 
 
-class EditArgumentForm(FlaskForm):
+class EditArgumentForm(Form):
     body = _body(_l("Your argument"))
 
 
-class ThreadSortForm(FlaskForm):
+class ThreadSortForm(Form):
     """The sort of the argument list: a GET form, no CSRF."""
 
     class Meta:
@@ -53,7 +52,7 @@ class AmendmentForm(ProposalForm):
         description=_l("Explain what the change improves; the authors and members read it beside the diff."))
 
     def validate(self, extra_validators=None) -> bool:
-        return FlaskForm.validate(self, extra_validators)
+        return Form.validate(self, extra_validators)
 
     def fields_data(self) -> dict:
         return {

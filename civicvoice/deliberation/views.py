@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post, render
 from ..i18n import format_number
+from ..params import MAX_PAGE, query_int
 from ..proposals import diff
 from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
@@ -75,9 +76,7 @@ def arguments(proposal_id):
     form = ThreadSortForm(request.args)
     if set(request.args) - {"sort", "page"} or not form.validate():
         abort(400)  # sorts outside the allowlist are refused, never passed to SQL
-    page_number = request.args.get("page", 1, type=int)
-    if page_number < 1:
-        abort(400)
+    page_number = query_int("page", 1, maximum=MAX_PAGE)
     return render("deliberation/arguments.html", "deliberation/_arguments.html",
                   **arguments_context(proposal, form.sort.data or "helpful", page_number))
 
@@ -196,8 +195,7 @@ def _here(amendment: Amendment) -> str:
 @bp.route("/demands/<int:proposal_id>/amendments")
 def amendment_list(proposal_id):
     proposal = visible_proposal(proposal_id)
-    if request.args.get("page", 1, type=int) < 1:
-        abort(400)
+    query_int("page", 1, maximum=MAX_PAGE)  # 400 for a page that is no page number, before the query
     page = db.paginate(amendments.of(proposal), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("deliberation/amendments.html", proposal=proposal, page=page)

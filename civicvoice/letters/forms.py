@@ -3,12 +3,11 @@ import json
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from ..forms import AsciiDateField, strip
+from ..forms import AsciiDateField, Form, strip
 from .approval import well_formed
 from .models import LANGUAGE_LABELS
 
@@ -33,12 +32,12 @@ def signatories_text(people: list[dict]) -> str:
     return "\n".join(f"{p['name']} | {p['role']}" if p.get("role") else p["name"] for p in people or [])
 
 
-class CreateLetterForm(FlaskForm):
+class CreateLetterForm(Form):
     language = RadioField(_l("Language of the letter"), default="ar", choices=LANGUAGE_CHOICES,
                           validators=[InputRequired(_l("Choose the language of the letter."))])
 
 
-class LetterForm(FlaskForm):
+class LetterForm(Form):
     language = RadioField(_l("Language of the letter"), choices=LANGUAGE_CHOICES,
                           validators=[InputRequired(_l("Choose the language of the letter."))])
     letter_date = AsciiDateField(_l("Date of the letter"), validators=[InputRequired(_l("Enter the date."))])
@@ -73,7 +72,7 @@ class LetterForm(FlaskForm):
                 "signatories": parse_signatories(self.signatories.data)}
 
 
-class HandDeliveryForm(FlaskForm):
+class HandDeliveryForm(Form):
     delivered_on = AsciiDateField(_l("Date it was handed in"), validators=[InputRequired(_l("Enter the date."))])
     delivered_by = StringField(_l("Delivered by"), filters=[strip], validators=[
         DataRequired(_l("Say who delivered the letter.")), Length(max=120)])
@@ -82,7 +81,7 @@ class HandDeliveryForm(FlaskForm):
     receipt = FileField(_l("Photo of the stamped receipt (optional)"))
 
 
-class VerifyCodeForm(FlaskForm):
+class VerifyCodeForm(Form):
     class Meta:
         csrf = False  # a GET search form: it changes nothing
 
@@ -90,11 +89,11 @@ class VerifyCodeForm(FlaskForm):
         DataRequired(_l("Enter the code printed at the bottom of each page.")), Length(max=40)])
 
 
-class VerifyFileForm(FlaskForm):
+class VerifyFileForm(Form):
     pdf = FileField(_l("The PDF you received"))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     """The approve button of the page that shows the letter: the version number, the fingerprint of the content
     shown and that content itself (letters/approval.py), all hidden. A form that does not hold together (a
     field missing, a fingerprint that is not the content's) is refused whole: the view answers 400."""

@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (FieldList, FormField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import AsciiDateField, AsciiTimeField, ascii_digits, strip
+from ..forms import AsciiDateField, AsciiTimeField, Form, ascii_digits, strip
 from .models import ANSWERS, OUTCOMES
 
 DURATIONS = [SelectChoice(30, _l("30 minutes")), SelectChoice(60, _l("1 hour")),
@@ -13,7 +12,7 @@ DURATIONS = [SelectChoice(30, _l("30 minutes")), SelectChoice(60, _l("1 hour")),
              SelectChoice(180, _l("3 hours")), SelectChoice(240, _l("4 hours"))]
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     title = StringField(_l("Meeting title"), filters=[strip], validators=[
         DataRequired(_l("Give the meeting a title.")), Length(min=3, max=160)],
         description=_l("For example: Open meeting on the water line"))
@@ -32,12 +31,12 @@ class MeetingForm(FlaskForm):
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     answer = RadioField(_l("Will you come?"), choices=[SelectChoice(k, v) for k, v in ANSWERS.items()],
                         validators=[InputRequired(_l("Choose going, maybe or not going."))])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     class Meta:
         csrf = False  # a sub-form: the minutes form carries the token
 
@@ -47,7 +46,7 @@ class OutcomeForm(FlaskForm):
     note = StringField(_l("Note (optional)"), filters=[strip], validators=[Length(max=500)])
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     minutes = TextAreaField(_l("Minutes"), filters=[strip], validators=[
         DataRequired(_l("Write the minutes.")), Length(max=20000)],
         description=_l("What was said and decided. Headings (#), lists (-) and links are allowed."))
@@ -56,7 +55,7 @@ class MinutesForm(FlaskForm):
     outcomes = FieldList(FormField(OutcomeForm))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
         DataRequired(_l("Please give a reason.")), Length(max=2000)],
         description=_l("Everyone who said they would come is told."))

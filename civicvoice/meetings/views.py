@@ -1,7 +1,7 @@
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -15,6 +15,7 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post
+from ..params import MAX_PAGE, query_int
 from ..redirects import see_other
 from . import ics, rules, services, texts
 from .forms import CancelForm, MeetingForm, MinutesForm, RsvpForm
@@ -65,8 +66,7 @@ def _save(form: MeetingForm, community, action) -> bool:
 @bp.route("/communities/<slug>/meetings")
 def index(slug):
     community = community_or_404(slug)
-    if request.args.get("page", 1, type=int) < 1:
-        abort(400)
+    query_int("page", 1, maximum=MAX_PAGE)  # 400 for a page that is no page number, before the query
     past = db.paginate(services.past(community), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("meetings/index.html", community=community,

@@ -1,20 +1,19 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import strip
+from ..forms import Form, strip
 from .models import BLOCK_PERIODS, REASONS
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = RadioField(_l("What is wrong?"), choices=[SelectChoice(k, v) for k, v in REASONS.items()],
                         validators=[InputRequired(_l("Choose a reason from the list."))])
     comment = TextAreaField(_l("Anything the committee should know (optional)"), filters=[strip],
                             validators=[Optional(), Length(max=1000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     reason = TextAreaField(_l("Reason (shown to the author and in the public log)"), filters=[strip],
                            validators=[DataRequired(_l("Please give a reason.")), Length(max=1000)])
 
@@ -24,7 +23,7 @@ class BlockForm(DecisionForm):
                         default="7", validators=[InputRequired(_l("Choose how long."))])
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     text = TextAreaField(_l("Why should the committee look again?"), filters=[strip], validators=[
         DataRequired(_l("Say why the decision should change.")), Length(max=2000)])
 
@@ -35,7 +34,7 @@ class AppealDecisionForm(DecisionForm):
         SelectChoice("upheld", _l("Keep it hidden"))], validators=[InputRequired(_l("Choose a decision."))])
 
 
-class RulesForm(FlaskForm):
+class RulesForm(Form):
     report_threshold = IntegerField(_l("Hide an item automatically after reports from this many people"),
                                     validators=[InputRequired(_l("Enter a number between 1 and 100.")),
                                                 NumberRange(1, 100, _l("Enter a number between 1 and 100."))])

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +14,7 @@ from ..deliberation.signals import argument_written
 from ..errors import InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
+from ..params import MAX_PAGE, query_int
 from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
 from ..proposals.rules import can_view_proposal
@@ -325,8 +326,7 @@ def edit_rules(slug):
 @bp.route("/communities/<slug>/moderation/log")
 def log(slug):
     community = community_or_404(slug)
-    if request.args.get("page", 1, type=int) < 1:
-        abort(400)
+    query_int("page", 1, maximum=MAX_PAGE)  # 400 for a page that is no page number, before the query
     page = db.paginate(services.log(community), **_per_page())
     return render_template("moderation/log.html", community=community, page=page, log_line=log_line)
 

@@ -1,17 +1,16 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
 from wtforms import (DecimalField, EmailField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import strip
+from ..forms import Form, strip
 from .models import CATEGORIES, REJECTION_REASONS
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     # DataRequired (not InputRequired) on stripped text: a title or reason of spaces only is missing.
     title = StringField(_l("Title"), filters=[strip], validators=[
         DataRequired(_l("Give the demand a title.")), Length(min=5, max=160)],
@@ -57,7 +56,7 @@ class ProposalForm(FlaskForm):
         }
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     """The committee's publish button: the revision and the submission of the demand the reviewer read, hidden. A
     form without them, or with garbage, is refused whole (400)."""
 
@@ -73,7 +72,7 @@ class PublishForm(FlaskForm):
             raise ValidationError("submitted")
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
         DataRequired(_l("Please give a reason.")), Length(max=2000)])
 
@@ -88,13 +87,13 @@ class MergeForm(ReasonForm):
                          validators=[InputRequired(_l("Choose the demand to keep."))])
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     goal = IntegerField(_l("Signature goal"), validators=[
         InputRequired(_l("Enter a number.")),
         NumberRange(min=1, max=1_000_000, message=_l("Enter a number between 1 and 1,000,000."))])
 
 
-class CoauthorForm(FlaskForm):
+class CoauthorForm(Form):
     email = EmailField(_l("Email address of the member to invite"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")), Length(max=254),
         Email(_l("Enter an email address like name@example.org."), check_deliverability=False)])
@@ -103,7 +102,7 @@ class CoauthorForm(FlaskForm):
 SORTS = {"newest": _l("Newest"), "signatures": _l("Most signed"), "active": _l("Recently active")}
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The list filters: a GET form, no CSRF (it changes nothing)."""
 
     class Meta:

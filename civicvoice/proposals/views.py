@@ -14,6 +14,7 @@ from ..errors import InvalidInput, InvalidTransition
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import render
+from ..params import query_int
 from ..redirects import see_other
 from . import attachments, diff, rules, services, signals, states, texts
 from .access import visible_proposal
@@ -68,7 +69,7 @@ def mine():
 def similar(slug):
     community = community_or_404(slug)
     title = (request.args.get("title") or "")[:160]
-    exclude = request.args.get("exclude", type=int)
+    exclude = query_int("exclude")
     return render_template("proposals/_similar.html", similar=services.similar(community, title, exclude),
                            community=community)
 
@@ -318,8 +319,8 @@ def revisions(proposal_id):
 @bp.route("/demands/<int:proposal_id>/diff")
 def compare(proposal_id):
     proposal = visible_proposal(proposal_id)
-    old = services.revision(proposal, request.args.get("from", type=int) or 0)
-    new = services.revision(proposal, request.args.get("to", type=int) or 0)
+    old = services.revision(proposal, query_int("from", 0))
+    new = services.revision(proposal, query_int("to", 0))
     if old is None or new is None:
         abort(404)
     return render_template("proposals/diff.html", proposal=proposal, old=old, new=new,

@@ -1,7 +1,6 @@
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
                      TextAreaField)
@@ -9,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..accounts.forms import RegisterForm
-from ..forms import AsciiDateField, AsciiTimeField, ascii_digits, phone_number, strip
+from ..forms import AsciiDateField, AsciiTimeField, Form, ascii_digits, phone_number, strip
 from . import networks
 from .models import VISIBILITY
 
@@ -23,7 +22,7 @@ def _comment():
     return TextAreaField(_l("Why I sign (optional)"), filters=[strip], validators=[Length(max=280)])
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     visibility = _visibility()
     comment = _comment()
 
@@ -33,13 +32,13 @@ class RegisterAndSignForm(RegisterForm):
     comment = _comment()
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     # DataRequired on stripped text: a reason of spaces only is missing, and said so under the field.
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
         DataRequired(_l("Please give a reason.")), Length(max=500)])
 
 
-class PaperBatchForm(FlaskForm):
+class PaperBatchForm(Form):
     centre = SelectField(_l("Centre where the sheet was signed"), coerce=int, choices=[])
     collected_on = DateField(_l("Date of the sheet"), validators=[InputRequired(_l("Enter the date of the sheet."))])
     scan = FileField(_l("Scan or photo of the sheet"), validators=[FileRequired(_l("Attach the scan of the sheet."))],
@@ -80,7 +79,7 @@ def _domain(form, field):
         raise ValidationError(_l("Write an email domain, for example gmail.com."))
 
 
-class InvalidationFilters(FlaskForm):
+class InvalidationFilters(Form):
     """Which signatures to look at (the page's GET form; times are the community's)."""
 
     network = StringField(_l("Network"), filters=[_lower], validators=[Optional(), Length(max=64), _network],

@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DecimalField, EmailField, FieldList, FormField, IntegerField, RadioField,
                      SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import AsciiDateField, AsciiTimeField, ascii_digits, strip
+from ..forms import AsciiDateField, AsciiTimeField, Form, ascii_digits, strip
 from ..proposals.models import CATEGORIES
 from .models import DAYS, MAX_CAPACITY, MAX_HOURS, OFFER_KINDS, TIMES, VISIBILITY
 
@@ -26,7 +25,7 @@ DURATIONS = [SelectChoice(60, _l("1 hour")), SelectChoice(120, _l("2 hours")), S
              SelectChoice(240, _l("4 hours")), SelectChoice(360, _l("6 hours")), SelectChoice(480, _l("8 hours"))]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     skills = _checkboxes(_l("Skills"), coerce=int)
     tags = StringField(_l("Other skills or tags (optional)"), filters=[strip], validators=[Length(max=500)],
                        description=_l("Separated by commas, for example: carpentry, sign language"))
@@ -42,7 +41,7 @@ class ProfileForm(FlaskForm):
                                            "coordinators of an opportunity you sign up for see them."))
 
 
-class OfferForm(FlaskForm):
+class OfferForm(Form):
     kind = RadioField(_l("What do you offer?"), choices=[SelectChoice(k, v) for k, v in OFFER_KINDS.items()],
                       default="time", validators=[InputRequired(_l("Choose time, a skill or a resource."))])
     hours = IntegerField(_l("How many hours (for time)"), filters=[ascii_digits], validators=[
@@ -61,7 +60,7 @@ class OfferForm(FlaskForm):
         return valid
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(Form):
     title = StringField(_l("Title"), filters=[strip], validators=[
         DataRequired(_l("Give the opportunity a title.")), Length(min=3, max=160)],
         description=_l("For example: Repair the school's water pump"))
@@ -93,18 +92,18 @@ class OpportunityForm(FlaskForm):
         return valid
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[
         DataRequired(_l("Please give a reason.")), Length(max=2000)],
         description=_l("Everyone who signed up or was invited is told."))
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     message = TextAreaField(_l("A word for the coordinator (optional)"), filters=[strip],
                             validators=[Length(max=1000)])
 
 
-class HoursLine(FlaskForm):
+class HoursLine(Form):
     class Meta:
         csrf = False  # a sub-form: the hours form carries the token
 
@@ -113,11 +112,11 @@ class HoursLine(FlaskForm):
         Optional(), NumberRange(min=0.5, max=MAX_HOURS, message=_l("Enter hours between 0.5 and 500."))])
 
 
-class HoursForm(FlaskForm):
+class HoursForm(Form):
     lines = FieldList(FormField(HoursLine))
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     rating = RadioField(_l("How was it?"), coerce=int, choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
                         validators=[InputRequired(_l("Choose a rating from 1 to 5."))],
                         description=_l("5 is the best."))
@@ -126,12 +125,12 @@ class FeedbackForm(FlaskForm):
     ideas = TextAreaField(_l("Ideas"), filters=[strip], validators=[Length(max=2000)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(_l("Your answer"), filters=[strip], validators=[
         DataRequired(_l("Write your answer.")), Length(max=2000)])
 
 
-class CoordinatorForm(FlaskForm):
+class CoordinatorForm(Form):
     email = EmailField(_l("Email address of their account"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")), Length(max=254),
         Email(_l("Enter an email address like name@example.org."), check_deliverability=False)])
@@ -139,7 +138,7 @@ class CoordinatorForm(FlaskForm):
         DataRequired(_l("Name the partner organisation.")), Length(max=120)])
 
 
-class SkillForm(FlaskForm):
+class SkillForm(Form):
     key = StringField(_l("Key (Latin letters, for example first_aid)"), filters=[strip], validators=[
         DataRequired(_l("Give the skill a key.")), Length(max=40)])
     name_ar = StringField(_l("Name in Arabic"), filters=[strip], validators=[

@@ -24,6 +24,7 @@ from ..htmx import after_post
 from ..i18n import language
 from ..proposals.access import visible_proposal
 from ..proposals.models import CATEGORIES, Proposal
+from ..params import MAX_PAGE, query_int
 from ..redirects import see_other
 from . import candidates, certificate, export, opportunities, rules, texts
 from . import feedback as volunteer_feedback
@@ -63,10 +64,7 @@ class ListPage:
     """A page of a list ranked in Python (suggestions), with what the pager macro reads from db.paginate."""
 
     def __init__(self, items: list, per_page: int):
-        try:
-            self.page = int(request.args.get("page", 1))
-        except ValueError:
-            abort(404)  # as db.paginate answers
+        self.page = query_int("page", 1, maximum=MAX_PAGE, status=404)  # as db.paginate answers
         self.pages = max(math.ceil(len(items) / per_page), 1)
         if not 1 <= self.page <= self.pages:
             abort(404)

@@ -1,18 +1,17 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import ascii_digits, strip
+from ..forms import Form, ascii_digits, strip
 from .models import CHOICES, MAJORITIES
 
 METHOD_CHOICES = [SelectChoice("ranked", _l("Ranked: each voter puts the demands in order (Schulze method)")),
                   SelectChoice("approval", _l("Approval: each voter ticks the demands they support"))]
 
 
-class _VoteSettings(FlaskForm):
+class _VoteSettings(Form):
     closes_in_days = IntegerField(_l("Open for (days)"), default=7, filters=[ascii_digits], validators=[
         InputRequired(_l("Enter a number of days.")),
         NumberRange(min=1, max=60, message=_l("Enter a number between 1 and 60."))],
@@ -42,12 +41,12 @@ class PriorityForm(_VoteSettings):
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
 
-class YesNoForm(FlaskForm):
+class YesNoForm(Form):
     choice = RadioField(_l("Your vote"), choices=[SelectChoice(k, v) for k, v in CHOICES.items()],
                         validators=[InputRequired(_l("Choose yes, no or abstain."))])
 
 
-class ApprovalForm(FlaskForm):
+class ApprovalForm(Form):
     options = SelectMultipleField(_l("Tick every demand you support"), coerce=int, choices=[],
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
 
@@ -57,7 +56,7 @@ def ranking_form(poll, labels: dict, ranking=None):
     size = len(poll.options)
     choices = [SelectChoice("", _l("not ranked"))] + [SelectChoice(str(n), str(n)) for n in range(1, size + 1)]
 
-    class RankingForm(FlaskForm):
+    class RankingForm(Form):
         def ranking(self) -> list[int] | None:
             """The demand ids best first; None (with an error) when two demands share a rank."""
             ranks = {option.proposal_id: getattr(self, f"rank_{option.proposal_id}").data for option in poll.options}
@@ -76,19 +75,19 @@ def ranking_form(poll, labels: dict, ranking=None):
     return RankingForm()
 
 
-class ProxyForm(FlaskForm):
+class ProxyForm(Form):
     email = EmailField(_l("Email address of the member you trust"), filters=[strip], validators=[
         InputRequired(_l("Enter your email address.")), Length(max=254),
         Email(_l("Enter an email address like name@example.org."), check_deliverability=False)],
         description=_l("They can vote for you in this vote only; you can take it back until they use it."))
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     reason = TextAreaField(_l("Why close the vote early?"), filters=[strip], validators=[
         DataRequired(_l("Please give a reason for closing early.")), Length(max=2000)])
 
 
-class AssistedVoterForm(FlaskForm):
+class AssistedVoterForm(Form):
     voter_id = SelectField(_l("Member voting at the centre"), coerce=int, choices=[],
                            validators=[InputRequired(_l("Choose the member."))],
                            description=_l("Only members verified in person who have not voted are listed."))

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import direction, ltr_text
 from ..proposals.access import visible_proposal
+from ..params import MAX_PAGE, query_int
 from ..redirects import see_other
 from ..signatures.export import cell
 from . import charts, rules, services, texts
@@ -101,8 +102,7 @@ def _options_chosen(form) -> bool:
 @bp.route("/communities/<slug>/votes")
 def index(slug):
     community = community_or_404(slug)
-    if request.args.get("page", 1, type=int) < 1:
-        abort(400)
+    query_int("page", 1, maximum=MAX_PAGE)  # 400 for a page that is no page number, before the query
     page = db.paginate(services.of_community(community), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("voting/index.html", community=community, page=page)
@@ -347,8 +347,9 @@ def ballot_list(poll_id):
     if poll.status != "closed":
         abort(404)
     receipt = (request.args.get("receipt") or "").strip().upper()[:20]
-    if set(request.args) - {"receipt", "page"} or request.args.get("page", 1, type=int) < 1:
+    if set(request.args) - {"receipt", "page"}:
         abort(400)
+    query_int("page", 1, maximum=MAX_PAGE)  # 400 for a page that is no page number, before the query
     page = db.paginate(services.ballot_query(poll, receipt), per_page=current_app.config["PER_PAGE"],
                        max_per_page=current_app.config["MAX_PER_PAGE"])
     return render_template("voting/ballots.html", poll=poll, page=page, receipt=receipt, labels=_labels(poll))

@@ -494,7 +494,8 @@ def delivery_form(**fields) -> dict:
 
 
 def vote_settings(**fields) -> dict:
-    return {"closes_in_days": "7", "quorum_percent": "20", "majority": "simple", **fields}
+    """What every vote is opened with (an adoption vote also asks for the majority needed)."""
+    return {"closes_in_days": "7", "quorum_percent": "20", **fields}
 
 
 def meeting_form(centre, **fields) -> dict:
@@ -807,7 +808,7 @@ POST_CASES = {
     "meetings.minutes": lambda w: ({"meeting_id": w.past_meeting_id}, {
         "minutes": "حضر الجميع.", "attendance": "12", "outcomes-0-item_id": str(w.past_item_id),
         "outcomes-0-outcome": "support", "outcomes-0-note": "بالإجماع"}),
-    "voting.open_vote": lambda w: ({"proposal_id": w.vote_ready.id}, vote_settings(secret="y")),
+    "voting.open_vote": lambda w: ({"proposal_id": w.vote_ready.id}, vote_settings(secret="y", majority="simple")),
     "voting.create_priority": lambda w: ({"slug": w.alpha.slug}, {
         **vote_settings(quorum_percent="0"), "title": "أي المطالب أولاً؟", "description": "", "method": "ranked",
         "options": [str(w.published.id), str(w.kept.id)]}),
