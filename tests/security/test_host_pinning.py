@@ -24,6 +24,7 @@ from civicvoice.errors import TITLES
 from civicvoice.extensions import db
 from civicvoice.i18n import force_locale
 from civicvoice.mail import OutboxMessage
+from tests.pages import form_fields
 from tests.factories import (PASSWORD, advance_proposal, make_admin, make_committee, make_community, make_council,
                              make_letter, make_meeting, make_proposal, make_user)
 
@@ -186,7 +187,9 @@ def test_notification_and_unsubscribe_links_use_the_site_address(client, outbox)
     author = make_user(email="author@example.org", locale="en")
     proposal = make_proposal(community, author=author, status="in_review")
     sign_in(client, make_committee(community))
-    assert client.post(f"/demands/{proposal.id}/publish", base_url=ALIAS).status_code == 303
+    page = client.get(f"/demands/{proposal.id}", base_url=ALIAS).get_data(as_text=True)
+    read = form_fields(page, f"/demands/{proposal.id}/publish")  # the publish button binds what was read
+    assert client.post(f"/demands/{proposal.id}/publish", data=read, base_url=ALIAS).status_code == 303
     message = _mail_to(outbox, "author@example.org")
     assert_site_links(message, f"/demands/{proposal.id}", "/unsubscribe/", "/notifications/settings")
     assert message["headers"]["List-Unsubscribe"].startswith(f"<{SITE}/unsubscribe/")
@@ -220,7 +223,8 @@ def test_the_letter_its_qr_code_and_its_mail_use_the_site_address(client, outbox
     letter = make_letter(proposal, drafter=chair)
     sign_in(client, make_committee(community))  # the second pair of eyes approves, through the alias
     base = f"/demands/{proposal.id}/letter"
-    assert client.post(f"{base}/approve", base_url=ALIAS).status_code == 303
+    read = form_fields(client.get(base, base_url=ALIAS).get_data(as_text=True), f"{base}/approve")
+    assert client.post(f"{base}/approve", data=read, base_url=ALIAS).status_code == 303
     code = db.session.get(Letter, letter.id).issued.verification_code
     verify = f"{SITE}/verify/{code}"
 
