@@ -1,4 +1,5 @@
-"""Fixtures of the security suite: a world of real objects, a whole-database snapshot, a CSRF token."""
+"""Fixtures of the security suite: a world of real objects, sites built once per payload, a whole-database snapshot,
+a CSRF token."""
 import pytest
 from sqlalchemy import MetaData, select
 
@@ -11,6 +12,27 @@ from .routes import build_world, csrf_token_of
 def world_image(database_url, tmp_path_factory):
     """The world, built through the services once for the session."""
     return build_image(database_url, tmp_path_factory.mktemp("world"), build_world)
+
+
+@pytest.fixture(scope="session")
+def _site_images():
+    return {}
+
+
+@pytest.fixture
+def site_image(app, _site_images, database_url, tmp_path_factory):
+    """site_image(build, payload) -> build(payload)'s (objects, tag), built through the services once per build and
+    payload for the session, then restored before each test that asks (the XSS suites build the same site with the
+    same payload for every page they check: letters with their PDFs, councils' answers… seconds each)."""
+
+    def _restore(build, payload):
+        key = (build.__module__, build.__qualname__, payload)
+        if key not in _site_images:
+            _site_images[key] = build_image(database_url, tmp_path_factory.mktemp("site"),
+                                            lambda: build(payload)[0])
+        return restore(_site_images[key]), lambda field: f"{payload} ~{field}"
+
+    return _restore
 
 
 @pytest.fixture

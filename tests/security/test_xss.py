@@ -84,7 +84,11 @@ def payload(request):
 
 
 @pytest.fixture
-def site(app, payload):
+def site(site_image, payload):
+    return site_image(_site, payload)
+
+
+def _site(payload):
     """Every text field filled with `payload ~field`; returns (objects, tag)."""
 
     def tag(field):
@@ -249,7 +253,11 @@ DEMAND_FIELDS = ("title", "summary", "body", "place", "resolution")
 
 
 @pytest.fixture
-def demand_site(app, payload):
+def demand_site(site_image, payload):
+    return site_image(_demand_site, payload)
+
+
+def _demand_site(payload):
     """Demands of `alpha` whose every text field is `payload ~field`; returns (objects, tag)."""
     from civicvoice.proposals import services as proposals
 
@@ -395,7 +403,11 @@ def test_form_with_errors_keeps_the_typed_text_escaped(client, login_as, demand_
 # voided signer's notifications. (The CSV is not HTML: it carries the text as typed, formulas neutralised.) --
 
 @pytest.fixture
-def signature_site(app, payload):
+def signature_site(site_image, payload):
+    return site_image(_signature_site, payload)
+
+
+def _signature_site(payload):
     """An open demand of `alpha` with a public signer, a letter-only signer, a paper row and a voided signer,
     every text field being `payload ~field`; returns (objects, tag)."""
     from civicvoice.signatures import services as signatures
@@ -503,7 +515,11 @@ AMENDMENT_FIELDS = ("title", "summary", "body", "place", "resolution")
 
 
 @pytest.fixture
-def deliberation_site(app, payload):
+def deliberation_site(site_image, payload):
+    return site_image(_deliberation_site, payload)
+
+
+def _deliberation_site(payload):
     """An open demand of `alpha` whose arguments, amendments and meetings carry `payload ~field` in every text
     field; returns (objects, tag)."""
     from datetime import timedelta
@@ -656,7 +672,11 @@ def test_the_meeting_form_with_errors_keeps_the_typed_text_escaped(client, login
 # notifications. The CSV is not HTML: it carries the titles as typed, as a download. ---------------------------
 
 @pytest.fixture
-def voting_site(app, payload):
+def voting_site(site_image, payload):
+    return site_image(_voting_site, payload)
+
+
+def _voting_site(payload):
     """Votes of `alpha` whose every text field is `payload ~field`; returns (objects, tag)."""
     from datetime import timedelta
 

@@ -32,7 +32,11 @@ from .test_xss import _assert_escaped, _page, _scripts, payload  # noqa: F401 (p
 
 
 @pytest.fixture
-def council_site(app, payload):
+def council_site(site_image, payload):
+    return site_image(_council_site, payload)
+
+
+def _council_site(payload):
     """`alpha` writes to a council named `payload ~council`; its responder and every stored text carry the payload.
 
     Demands (each signed by `signer`, adopted, its letter delivered by hand): `answered` (acknowledged with a registry

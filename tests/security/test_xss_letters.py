@@ -41,7 +41,11 @@ LETTER_FIELDS = ("recipient", "recipient_title", "recipient_address", "subject",
 
 
 @pytest.fixture
-def letter_site(app, payload):
+def letter_site(site_image, payload):
+    return site_image(_letter_site, payload)
+
+
+def _letter_site(payload):
     """Adopted demands of `alpha` addressed to a council named `payload ~council`: `ready` (no letter: the authors'
     discussion draft), `drafted` (a draft letter) and `sent` (approved, delivered by hand); every text field of
     both letters is `payload ~field`. Returns (objects, tag)."""

@@ -16,7 +16,11 @@ from .test_xss import _assert_escaped, _page, _scripts, payload  # noqa: F401 (p
 
 
 @pytest.fixture
-def moderated(app, payload):
+def moderated(site_image, payload):
+    return site_image(_moderated, payload)
+
+
+def _moderated(payload):
     def tag(field):
         return f"{payload} ~{field}"
 

@@ -27,7 +27,11 @@ from .test_xss import _assert_escaped, _page, _scripts, payload  # noqa: F401 (p
 
 
 @pytest.fixture
-def site(app, payload):
+def site(site_image, payload):
+    return site_image(_site, payload)
+
+
+def _site(payload):
     """`alpha` (a centre) where everything typed carries the payload; returns (objects, tag)."""
 
     def tag(field):
