@@ -25,6 +25,14 @@ REDIS_URL = os.environ.get("CIVICVOICE_TEST_REDIS_URL")
 REQUIRE_ALL = os.environ.get("CIVICVOICE_REQUIRE_ALL") == "1"
 CHROMIUM = "/usr/bin/chromium"
 
+# Suites that check what a page or a browser shows, where no SQL dialect changes the answer: the escaping of every
+# field with every XSS payload, and the browser journeys. They run in the SQLite pass only; every service and view
+# test, the security suite's route, session and concurrency tests, the migrations and the constraints run on both.
+ONCE = ("tests/e2e/", "tests/security/test_xss")
+# What `make test-fast` (pytest -m "not slow") leaves out for the edit-test loop: the browser, the security
+# suite's route-by-route sweeps and payload corpus, the PDF rendering, PostgreSQL's concurrency. `make test` runs all.
+SLOW = ("tests/e2e/", "tests/security/", "tests/letters/test_pdf.py", "tests/volunteers/test_certificate.py")
+
 TEST_CONFIG = {
     "TESTING": True,
     "CIVICVOICE_ENV": "testing",
@@ -53,7 +61,14 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     deselected, kept = [], []
+    root = str(config.rootpath) + "/"
     for item in items:
+        path = str(item.path).removeprefix(root)
+        if path.startswith(SLOW) or item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.slow)
+        if path.startswith(ONCE) and BACKEND == "postgresql":
+            deselected.append(item)
+            continue
         # PostgreSQL-only tests run in the PostgreSQL pass, not twice.
         if item.get_closest_marker("postgres") and BACKEND != "postgresql" and PG_URL:
             deselected.append(item)
@@ -174,7 +189,10 @@ def _app_for(config: dict, own: bool):
 @pytest.fixture
 def app(database_url, request, tmp_path):
     config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **_config_overrides(request)}
-    application = _app_for(config, own=request.node.get_closest_marker("own_app") is not None)
+    own = request.node.get_closest_marker("own_app") is not None
+    # The cached apps keep their pooled connections from test to test: closing them (a WAL checkpoint on SQLite, a
+    # new session on PostgreSQL) cost more than the test itself.
+    application = _app_for(config, own=own)
     # What one test may change or leave behind is put back for the next: settings, folders, delivered mail.
     settings = dict(application.config)
     application.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
@@ -188,7 +206,8 @@ def app(database_url, request, tmp_path):
             yield application
             _db.session.remove()
             _truncate()
-            _db.engine.dispose()
+            if own:
+                _db.engine.dispose()  # an app built for one test: its connections go with it
     finally:
         application.config.clear()
         application.config.update(settings)
