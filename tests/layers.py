@@ -1,7 +1,7 @@
 """The layers of civicvoice/ and the arrows allowed between them, read from every import of the source.
 
 Every `import` counts, those inside functions too. A unit is a package of civicvoice/ (accounts, voting, …) or one
-of its top-level modules (config.py, mail.py, …). Run `python -m tests.layers` for the picture: each unit and the
+of its top-level modules (config.py, mail.py, …). Run `python -m tests.layers [path/to/civicvoice]` for the picture: each unit and the
 units it imports, by layer, then anything that breaks the rules below.
 """
 import ast
@@ -184,8 +184,8 @@ def lazy_imports(found: list[Import]) -> list[Import]:
             and (unit(i.source), i.target.split(".")[0]) not in LAZY_ALLOWED]
 
 
-def main() -> int:
-    found = imports()
+def main(source: Path = SOURCE) -> int:
+    found = imports(source)
     arrows = graph(found)
     order = [*PLUMBING, *CORE, *FEATURES, *APPLICATION]
     for layer in ("plumbing", "core", "feature", "application"):
@@ -202,4 +202,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m tests.layers [path/to/civicvoice]`: another checkout's tree (an older commit's picture) if given.
+    sys.exit(main(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else SOURCE))
