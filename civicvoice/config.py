@@ -5,7 +5,16 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 SESSION_SETTINGS = ("SESSION_IDLE_MINUTES_STAFF", "SESSION_IDLE_MINUTES", "SESSION_REMEMBER_DAYS", "SESSION_MAX_HOURS")
+# The business-logic limits (ASVS 2.1.3) besides the sessions': an operator sets each from the environment, and the
+# README names each (tests/security/test_limits.py finds them in Config by name and checks both).
+RATE_LIMITS = ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_IP", "MAIL_FORM_LIMIT", "SIGN_LIMIT_PER_ACCOUNT",
+               "SIGN_LIMIT_PER_IP", "POST_LIMIT_PER_ACCOUNT")  # Flask-Limiter's syntax: "5 per minute;30 per hour"
+COUNT_LIMITS = ("MAX_CONTENT_LENGTH", "ATTACHMENT_MAX_BYTES", "ATTACHMENTS_PER_PROPOSAL", "PASSWORD_MIN_LENGTH",
+                "PASSWORD_MAX_LENGTH", "EMAIL_TOKEN_MAX_AGE", "RESET_TOKEN_MAX_AGE", "INVITE_TOKEN_MAX_AGE",
+                "REPORT_THRESHOLD", "PER_PAGE", "ARGUMENTS_PER_PAGE", "ARGUMENT_EDIT_MINUTES", "MAX_PER_PAGE")
 WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development", "civicvoice"}
 # Outside production the site also answers on these names (http://localhost:5000 as well as BASE_URL).
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
@@ -120,6 +129,26 @@ def _secret_key(instance_path: str) -> str:
     return key
 
 
+def _rate_limit(key: str, value: str) -> str:
+    """A limit in Flask-Limiter's syntax; a typo stops the start, rather than every request it would limit."""
+    try:
+        parse_many(value)
+    except ValueError:
+        raise RuntimeError(f"{key} must be a rate limit like '5 per minute' or '5 per minute;30 per hour' "
+                           f"(it is {value!r}).") from None
+    return value
+
+
+def _whole_number(key: str, value: str, least: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < least:
+        raise RuntimeError(f"{key} must be a whole number of at least {least} (it is {value!r}).")
+    return number
+
+
 def load(app, test_config: dict | None) -> None:
     """Fill app.config: defaults, then the environment, then test_config."""
     app.config.from_object(Config)
@@ -134,8 +163,12 @@ def load(app, test_config: dict | None) -> None:
             app.config[key] = env[key]
     if env.get("MAIL_PORT"):
         app.config["MAIL_PORT"] = int(env["MAIL_PORT"])
-    if env.get("MAIL_CAP_PER_HOUR"):
-        app.config["MAIL_CAP_PER_HOUR"] = int(env["MAIL_CAP_PER_HOUR"])
+    for key in RATE_LIMITS:
+        if env.get(key):
+            app.config[key] = _rate_limit(key, env[key])
+    for key, least in (*((key, 1) for key in COUNT_LIMITS), ("MAIL_CAP_PER_HOUR", 0)):  # a cap of 0: no cap
+        if env.get(key):
+            app.config[key] = _whole_number(key, env[key], least)
     if env.get("MAIL_USE_TLS"):
         app.config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
     for key in SESSION_SETTINGS:
