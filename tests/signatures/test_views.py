@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, inspect, select
 
 from civicvoice.accounts import tokens
 from civicvoice.accounts.models import User
@@ -625,6 +625,54 @@ def test_the_signer_list_runs_the_same_number_of_queries_whatever_the_page_holds
         make_signature(demand, visibility="letter_only" if n % 2 else "public", comment=f"تعليق {n}")
     make_paper_batch(demand, rows=[("سعاد", "الجامع", ""), ("خالد", "الميدان", "")])
     assert queries() == few
+
+
+def _statements_run(request) -> list[tuple[str, object]]:
+    """Each SQL statement `request()` runs, with its parameters."""
+    run = []
+
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        run.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", _before)
+    try:
+        request()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _before)
+    return run
+
+
+def test_the_signer_list_searches_an_index_instead_of_scanning_signatures(client, demand):
+    """A demand with a hundred thousand signers must not cost a read of every signature (SECURITY.md E.27): each
+    statement the page runs on signatures (the page of rows and the count) is planned through an index that
+    starts with the demand and the status. On PostgreSQL, whose planner reads tiny tables whole, sequential scans
+    are turned off for the EXPLAIN: it falls back to one only where no index can serve."""
+    for n in range(25):
+        make_signature(demand, visibility="letter_only" if n % 3 else "public")
+    make_paper_batch(demand)
+    indexes = {index["name"]: index["column_names"] for index in inspect(db.engine).get_indexes("signatures")}
+    assert indexes["ix_signatures_proposal_status_confirmed"] == ["proposal_id", "status", "confirmed_at"]
+
+    run = _statements_run(lambda: client.get(f"/demands/{demand.id}/signers?page=2"))
+    on_signatures = [(sql, parameters) for sql, parameters in run if re.search(r"\bFROM signatures\b", sql)]
+    assert len(on_signatures) == 2, run  # the page and its count
+    connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    for sql, parameters in on_signatures:
+        if postgresql:
+            plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}", parameters))
+            assert "Seq Scan on signatures" not in plan, plan
+            assert re.search(r"Index (Only )?Scan( Backward)? using \w+ on signatures", plan), plan
+            assert re.search(r"Index Cond: \(+proposal_id = ", plan), plan
+        else:
+            plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]
+            steps = [step for step in plan if re.match(r"(SCAN|SEARCH) signatures\b", step)]
+            assert steps and all(re.match(r"SEARCH signatures USING (COVERING )?INDEX \w+ "
+                                          r"\(proposal_id=\? AND status=\?", step) for step in steps), plan
+            assert not any("TEMP B-TREE" in step for step in plan), plan  # newest first, read in the index's order
+    db.session.rollback()
 
 
 def test_the_signer_list_of_a_private_demand_is_404(client):
