@@ -8,6 +8,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 from ..forms import Form, ascii_digits, phone_number, strip
 from ..i18n import format_number
 from . import passwords
+from .names import person_name
 
 LANGUAGE_CHOICES = [SelectChoice("ar", "العربية", {"lang": "ar"}), SelectChoice("en", "English", {"lang": "en"})]
 
@@ -29,7 +30,7 @@ class _NewPasswordMixin:
 
 class RegisterForm(_NewPasswordMixin, Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
-        InputRequired(_l("Enter your name.")), Length(max=80)])
+        InputRequired(_l("Enter your name.")), Length(max=80), person_name])
     email = _email_field()
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
                         validators=[Optional(), Length(max=32), phone_number])
@@ -71,7 +72,7 @@ class ResetForm(_NewPasswordMixin, Form):
 
 class ProfileForm(Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
-        InputRequired(_l("Enter your name.")), Length(max=80)])
+        InputRequired(_l("Enter your name.")), Length(max=80), person_name])
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
                         validators=[Optional(), Length(max=32), phone_number])
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="ar")
