@@ -15,8 +15,8 @@ from civicvoice.accounts.names import has_web_address
 from civicvoice.council import services as council
 from civicvoice.extensions import db
 from civicvoice.signatures.models import Signature
-from tests.factories import (make_centre, make_committee, make_community, make_council, make_member, make_paper_batch,
-                             make_proposal, make_user, scan_png)
+from tests.factories import (make_centre, make_committee, make_community, make_council,
+                             make_paper_batch, make_proposal, make_user, scan_png)
 
 LINKS = ["Omar https://spam.example/offer", "http://example.org", "Omar www.cheap-pills.example",
          "Win at bit.ly/xyz", "example.com", "omar@example.com", "أحمد example.org", "HTTPS://EXAMPLE.COM",
