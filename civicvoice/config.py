@@ -1,5 +1,7 @@
 """Every setting with its default, overlaid from the environment."""
+import ipaddress
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +20,8 @@ COUNT_LIMITS = ("MAX_CONTENT_LENGTH", "ATTACHMENT_MAX_BYTES", "ATTACHMENTS_PER_P
 WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development", "civicvoice"}
 # Outside production the site also answers on these names (http://localhost:5000 as well as BASE_URL).
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
+SIGNING_NETWORK_LISTS = ("SIGN_ALLOW_NETWORKS", "SIGN_BLOCK_NETWORKS")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
 class Config:
@@ -93,6 +97,13 @@ class Config:
     MAIL_FORM_LIMIT = "5 per hour"  # register, reset and resend forms, per IP
     SIGN_LIMIT_PER_ACCOUNT = "20 per hour"
     SIGN_LIMIT_PER_IP = "60 per hour"  # a centre's shared connection may carry many honest signers
+    # Who signs without the per-IP limit: from these networks (a centre's own connection, where a whole queue signs
+    # from one address) or with a verified address at these email domains. Signing from a blocked network (a VPN
+    # or hosting range used for stuffing) is refused, whatever the domain. Environment: comma-separated addresses
+    # or CIDR networks (203.0.113.7, 198.51.100.0/24, 2001:db8::/32), and domains (example.org).
+    SIGN_ALLOW_NETWORKS: tuple = ()
+    SIGN_ALLOW_DOMAINS: tuple[str, ...] = ()
+    SIGN_BLOCK_NETWORKS: tuple = ()
     # Arguments, replies and amendments, per account: a lively debate, not a flood.
     POST_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
 
@@ -176,6 +187,9 @@ def load(app, test_config: dict | None) -> None:
             app.config[key] = int(env[key])
     if env.get("TRUSTED_PROXIES"):
         app.config["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
+    for key in (*SIGNING_NETWORK_LISTS, "SIGN_ALLOW_DOMAINS"):
+        if env.get(key):
+            app.config[key] = env[key]
     if env.get("SERVER_ALIASES"):  # comma-separated
         aliases = (name.strip() for name in env["SERVER_ALIASES"].split(","))
         app.config["SERVER_ALIASES"] = tuple(name for name in aliases if name)
@@ -204,6 +218,7 @@ def load(app, test_config: dict | None) -> None:
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     _site_address(app.config)
+    _signing_lists(app.config)
 
 
 def _site_address(config) -> None:
@@ -221,3 +236,36 @@ def _site_address(config) -> None:
     config["BASE_URL"] = base_url
     names = [site.hostname, *config["SERVER_ALIASES"], *(() if production else LOOPBACK_NAMES)]
     config["TRUSTED_HOSTS"] = list(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+
+
+def _items(value) -> list[str]:
+    """A comma-separated setting (from the environment) or a list of them (from test_config), as its items."""
+    parts = value.split(",") if isinstance(value, str) else [str(item) for item in value or ()]
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _signing_lists(config) -> None:
+    """Read the signing allow and block lists once, at start: a mistyped entry stops the site with its name, rather
+    than silently leaving a centre limited or a blocked range open."""
+    for key in SIGNING_NETWORK_LISTS:
+        networks = []
+        for item in _items(config[key]):
+            try:
+                networks.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise RuntimeError(f"{key}: {item!r} is not an IP address or network "
+                                   f"(write them like 203.0.113.7, 198.51.100.0/24 or 2001:db8::/32, "
+                                   f"separated by commas).") from None
+        config[key] = tuple(networks)
+    domains = []
+    for item in _items(config["SIGN_ALLOW_DOMAINS"]):
+        name = item.lower().lstrip("@").rstrip(".")
+        try:
+            name = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            name = ""
+        if not _DOMAIN.match(name):
+            raise RuntimeError(f"SIGN_ALLOW_DOMAINS: {item!r} is not an email domain "
+                               f"(write them like example.org, separated by commas).")
+        domains.append(name)
+    config["SIGN_ALLOW_DOMAINS"] = tuple(domains)

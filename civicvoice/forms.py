@@ -1,5 +1,6 @@
 """Form pieces shared by every feature: the base form that refuses what no browser sends, stripping filters, a bare
-CSRF form for buttons."""
+CSRF form for buttons, a trap for bots on the forms anyone can post."""
+import logging
 import math
 from datetime import date, datetime
 from decimal import Decimal
@@ -8,12 +9,14 @@ from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
-from wtforms import DateField, FieldList, FileField, FormField, MultipleFileField, TimeField
+from wtforms import DateField, FieldList, FileField, FormField, MultipleFileField, StringField, TimeField
 from wtforms.validators import ValidationError
 
 from .errors import render_error
 from .i18n import to_ascii_digits
 from .params import MAX_ID
+
+log = logging.getLogger(__name__)
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Far wider than any date the site deals in, and narrow enough that moving it by days, hours or a time zone
@@ -25,6 +28,9 @@ NOT_SENT_AS_FILE = _l("Choose the file again: it did not arrive as a file.")
 NUMBER_OUT_OF_RANGE = _l("This number is too large, or below zero.")
 NOT_A_NUMBER = _l("Enter a number.")
 DATE_OUT_OF_RANGE = _l("Enter a date between 1900 and 2100.")
+# Says nothing of why: a bot's author learns nothing from it, and a person who somehow filled the hidden field
+# (a screen reader ignoring aria-hidden) is told to send the form again.
+NOT_ACCEPTED = _l("We could not accept this form. Please check it and send it again.")
 
 _UNSET = object()
 
@@ -185,6 +191,29 @@ class AsciiDateField(_AsciiDigits, DateField):
 
 class AsciiTimeField(_AsciiDigits, TimeField):
     pass
+
+
+class BotTrap:
+    """For forms anyone can post without signing in, where bots act (registering, signing in, asking for a reset):
+    a text field people never see, which scripts that fill every input fill (ASVS 2.4.2). Filled, the form is
+    refused, shown again with a message that gives nothing away (400, by Form's rule), and logged; nothing is done.
+
+    The field is rendered by the `bot_trap` macro (_macros/forms.html): visually hidden, hidden from screen readers,
+    out of the tab order, without autofill, and labelled "leave this empty" for whoever reaches it anyway. Forms of
+    people signed in do without it: their account answers for them.
+    """
+
+    website = StringField(_l("Leave this field empty"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.website.data:
+            return valid
+        log.warning("Refused %s on %s %s: the field people never see was filled", type(self).__name__,
+                    request.method, request.path)
+        self.form_errors.append(NOT_ACCEPTED)
+        g.refused_input = True
+        return False
 
 
 class ActionForm(Form):

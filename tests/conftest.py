@@ -201,6 +201,9 @@ def app(database_url, request, tmp_path):
     application.extensions.get("mail_outbox", []).clear()
     try:
         with application.app_context():
+            # One limiter serves every cached app, and keeps the switch of the last one built: this app's, now
+            # (else a test with limits off could meet those of another, after five registrations from one address).
+            limiter.enabled = application.config["RATELIMIT_ENABLED"]
             if application.config["RATELIMIT_ENABLED"]:
                 limiter.reset()
             yield application

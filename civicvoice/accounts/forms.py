@@ -5,9 +5,10 @@ from flask_babel import ngettext
 from wtforms import BooleanField, SelectChoice, EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from ..forms import Form, ascii_digits, phone_number, strip
+from ..forms import BotTrap, Form, ascii_digits, phone_number, strip
 from ..i18n import format_number
 from . import passwords
+from .names import person_name
 
 LANGUAGE_CHOICES = [SelectChoice("ar", "العربية", {"lang": "ar"}), SelectChoice("en", "English", {"lang": "en"})]
 
@@ -27,9 +28,9 @@ class _NewPasswordMixin:
             raise ValidationError(problems[0])
 
 
-class RegisterForm(_NewPasswordMixin, Form):
+class RegisterForm(BotTrap, _NewPasswordMixin, Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
-        InputRequired(_l("Enter your name.")), Length(max=80)])
+        InputRequired(_l("Enter your name.")), Length(max=80), person_name])
     email = _email_field()
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
                         validators=[Optional(), Length(max=32), phone_number])
@@ -40,7 +41,7 @@ class RegisterForm(_NewPasswordMixin, Form):
         self._password_problems(field, email=self.email.data or "", name=self.display_name.data or "")
 
 
-class LoginForm(Form):
+class LoginForm(BotTrap, Form):
     email = _email_field()
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Remember me on this device"))
@@ -58,7 +59,7 @@ class LoginForm(Form):
         ))
 
 
-class ResetRequestForm(Form):
+class ResetRequestForm(BotTrap, Form):
     email = _email_field()
 
 
@@ -71,7 +72,7 @@ class ResetForm(_NewPasswordMixin, Form):
 
 class ProfileForm(Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
-        InputRequired(_l("Enter your name.")), Length(max=80)])
+        InputRequired(_l("Enter your name.")), Length(max=80), person_name])
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],
                         validators=[Optional(), Length(max=32), phone_number])
     locale = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="ar")

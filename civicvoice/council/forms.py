@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts import passwords
+from ..accounts.names import person_name
 from ..communities.forms import TIMEZONES
 from ..forms import AsciiDateField, Form, strip
 from .models import DECISION_LABELS, STAGE_LABELS
@@ -47,7 +48,7 @@ class InviteStaffForm(Form):
 
 class AcceptInviteForm(Form):
     display_name = StringField(_l("Your name"), filters=[strip], validators=[
-        InputRequired(_l("Enter your name.")), Length(max=80)])
+        InputRequired(_l("Enter your name.")), Length(max=80), person_name])
     password = PasswordField(_l("Password"), validators=[InputRequired(_l("Choose a password."))])
 
     def validate_password(self, field):

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..accounts.forms import RegisterForm
+from ..accounts.names import person_name
 from ..forms import AsciiDateField, AsciiTimeField, Form, ascii_digits, phone_number, strip
 from . import networks
 from .models import VISIBILITY
@@ -55,7 +56,8 @@ class PaperBatchForm(Form):
 
 
 class CorrectPaperForm(ReasonForm):
-    name = StringField(_l("Name"), filters=[strip], validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
+    name = StringField(_l("Name"), filters=[strip], validators=[
+        DataRequired(_l("Enter a name.")), Length(max=120), person_name])
     neighbourhood = StringField(_l("Neighbourhood"), filters=[strip], validators=[
         DataRequired(_l("Enter the neighbourhood.")), Length(max=120)])
     phone = StringField(_l("Phone (optional)"), filters=[ascii_digits],

@@ -1,6 +1,6 @@
 """Where an online signature came from, as much as a bulk invalidation needs and no more: keyed hashes of the
 signer's network and email domain. The address itself is never stored, and without SECRET_KEY a hash names
-nothing."""
+nothing. And where signing is refused or free of the per-IP limit (the allow and block lists of config.py)."""
 import hashlib
 import hmac
 import ipaddress
@@ -30,15 +30,42 @@ def _hash(kind: str, value: str) -> str:
     return hmac.new(_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def network(address: str | None) -> str | None:
-    """The network `address` belongs to ("203.0.113.0/24", "2001:db8:1::/48"), or None when it is no IP address.
-    An IPv4 address written as IPv6 (::ffff:203.0.113.7) is the IPv4 one."""
+# What the allow and block lists make of a signing request (signing_access).
+BLOCKED, ALLOWED, LIMITED = "blocked", "allowed", "limited"
+
+
+def _ip(address: str | None):
+    """The IP address `address` names (an IPv4 one written as IPv6, ::ffff:203.0.113.7, is the IPv4 one), or None."""
     try:
         ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return None
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    return ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped is not None else ip
+
+
+def signing_access(address: str | None, user=None) -> str:
+    """BLOCKED when `address` is in SIGN_BLOCK_NETWORKS, whatever else is allowed (a VPN's exit may carry any
+    email domain: as the UK petitions site decided, the block wins); ALLOWED when it is in SIGN_ALLOW_NETWORKS, or
+    when `user`'s verified address is at a domain of SIGN_ALLOW_DOMAINS (an unverified one is only typed);
+    LIMITED otherwise, like anyone."""
+    config = current_app.config
+    ip = _ip(address)
+    if ip is not None and any(ip in block for block in config["SIGN_BLOCK_NETWORKS"]):
+        return BLOCKED
+    if ip is not None and any(ip in allowed for allowed in config["SIGN_ALLOW_NETWORKS"]):
+        return ALLOWED
+    if user is not None and user.email_verified_at is not None and config["SIGN_ALLOW_DOMAINS"]:
+        if domain(user.email) in {domain(name) for name in config["SIGN_ALLOW_DOMAINS"]}:
+            return ALLOWED
+    return LIMITED
+
+
+def network(address: str | None) -> str | None:
+    """The network `address` belongs to ("203.0.113.0/24", "2001:db8:1::/48"), or None when it is no IP address.
+    An IPv4 address written as IPv6 (::ffff:203.0.113.7) is the IPv4 one."""
+    ip = _ip(address)
+    if ip is None:
+        return None
     return str(ipaddress.ip_network(f"{ip}/{PREFIXES[ip.version]}", strict=False))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 
 from .. import activity
 from ..accounts.models import User
+from ..accounts.names import has_web_address
 from ..communities import services as communities
 from ..database import insert_ignoring, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
@@ -235,6 +236,8 @@ def parse_rows(text: str) -> list[tuple[str, str, str]]:
             raise InvalidInput(_("Line %(n)s: the phone may contain digits only.", n=number))
         if len(parts[0]) > 120 or len(parts[1]) > 120 or len(phone) > 32:
             raise InvalidInput(_("Line %(n)s is too long.", n=number))
+        if has_web_address(parts[0]):
+            raise InvalidInput(_("Line %(n)s: write the name without a web or email address.", n=number))
 
         rows.append((parts[0], parts[1], to_ascii_digits(phone)))
     if not rows:

@@ -1,4 +1,6 @@
+import logging
 from datetime import date
+from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -23,7 +25,7 @@ from ..accounts import services as accounts
 from ..accounts.signals import email_verified
 from ..communities import services as communities
 from ..database import write_transaction
-from ..errors import InvalidInput, InvalidTransition
+from ..errors import InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db, limiter
 from ..htmx import after_post
 from ..i18n import format_number, language
@@ -34,12 +36,13 @@ from ..proposals.forms import GoalForm
 from ..proposals.models import Proposal
 from ..proposals.rules import can_view_proposal
 from ..redirects import see_other
-from . import export, invalidation, rules, services, texts
+from . import export, invalidation, networks, rules, services, texts
 from .forms import (CorrectPaperForm, InvalidateForm, InvalidationFilters, PaperBatchForm, ReasonForm,
                     RegisterAndSignForm, SignForm)
 from .models import PaperBatch, Signature
 
 bp = Blueprint("signatures", __name__)
+log = logging.getLogger(__name__)
 
 
 def box_context(proposal: Proposal) -> dict:
@@ -68,8 +71,32 @@ def _limit(setting):
     return lambda: current_app.config[setting]
 
 
-# Signing and withdrawing share one budget (per IP and per account): toggling cannot flood the counters.
-_signing_per_ip = limiter.shared_limit(_limit("SIGN_LIMIT_PER_IP"), scope="signing-ip")
+def _signer():
+    return current_user if current_user.is_authenticated else None
+
+
+def _free_of_the_ip_limit() -> bool:
+    return networks.signing_access(request.remote_addr, _signer()) == networks.ALLOWED
+
+
+def _refused_from_blocked_networks(view):
+    """Signing from a network of SIGN_BLOCK_NETWORKS is a 403 that says why, before anything is counted (the
+    limits included: placed above them)."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if networks.signing_access(request.remote_addr, _signer()) == networks.BLOCKED:
+            log.warning("Signing refused from a blocked network on %s", request.path)
+            raise NotAllowed(_("Signatures are not accepted from the network you are connected through (some VPNs "
+                               "and hosting services are blocked). Please sign from another connection, or ask "
+                               "your committee."))
+        return view(*args, **kwargs)
+    return checked
+
+
+# Signing and withdrawing share one budget (per IP and per account): toggling cannot flood the counters. Allowed
+# networks and email domains (config.py) are free of the per-IP one, never of the account's.
+_signing_per_ip = limiter.shared_limit(_limit("SIGN_LIMIT_PER_IP"), scope="signing-ip",
+                                       exempt_when=_free_of_the_ip_limit)
 _signing_per_account = limiter.shared_limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), scope="signing-account",
                                             key_func=_account_key)
 
@@ -77,6 +104,7 @@ _signing_per_account = limiter.shared_limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), sc
 @bp.post("/demands/<int:proposal_id>/sign")
 @write_transaction
 @login_required
+@_refused_from_blocked_networks
 @_signing_per_ip
 @_signing_per_account
 def sign(proposal_id):
@@ -102,6 +130,7 @@ def sign(proposal_id):
 
 @bp.post("/demands/<int:proposal_id>/sign/register")
 @write_transaction
+@_refused_from_blocked_networks
 @limiter.limit(lambda: current_app.config["MAIL_FORM_LIMIT"])
 def register_and_sign(proposal_id):
     """A visitor registers and signs in one form; the signature counts once the emailed link is opened."""

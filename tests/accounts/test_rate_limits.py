@@ -67,3 +67,17 @@ def test_x_forwarded_for_is_ignored_without_trusted_proxies(client):
     codes = [client.post("/login", data={"email": f"u{i}@example.org", "password": "x" * 12},
                          headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code for i in range(9)]
     assert codes[-1] == 429
+
+
+@pytest.mark.app_config(TRUSTED_PROXIES=1)
+def test_behind_one_trusted_proxy_only_the_last_hop_counts(client):
+    """Failed sign-ins with fake addresses prepended to X-Forwarded-For count against the address the proxy saw;
+    another client behind the same proxy keeps its own budget."""
+    def failed_login(i, forwarded_for):
+        return client.post("/login", data={"email": f"u{i}@example.org", "password": "x" * 12},
+                           environ_base={"REMOTE_ADDR": "10.1.1.1"},
+                           headers={"X-Forwarded-For": forwarded_for}).status_code
+
+    codes = [failed_login(i, f"192.0.2.{i}, 198.51.100.7") for i in range(9)]
+    assert codes == [200] * 8 + [429]
+    assert failed_login(9, "192.0.2.9, 198.51.100.8") == 200

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from civicvoice.errors import TITLES
 from civicvoice.extensions import db
 from civicvoice.signatures.models import Signature
+from civicvoice.signatures.networks import network_label
 from tests.factories import make_community, make_member, make_proposal, make_user
 
 pytestmark = pytest.mark.app_config(RATELIMIT_ENABLED=True, SIGN_LIMIT_PER_ACCOUNT="2 per minute",
@@ -83,6 +84,24 @@ def test_x_forwarded_for_does_not_evade_the_ip_limit(client, login_as, demand):
                                  headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code)
     assert codes[-1] == 429
 
+
+
+@pytest.mark.app_config(SIGN_LIMIT_PER_ACCOUNT="100 per minute", SIGN_LIMIT_PER_IP="2 per minute",
+                        TRUSTED_PROXIES=1)
+def test_behind_one_trusted_proxy_the_limit_keys_on_the_last_hop_only(client, login_as, demand):
+    """The proxy appends the address it saw to whatever the client sent: a client that prepends fake addresses
+    is still counted as itself, and two clients behind the one proxy are counted apart."""
+    def sign_through_the_proxy(forwarded_for):
+        login_as(make_member(demand.community))
+        return client.post(f"/demands/{demand.id}/sign", data={"visibility": "public"},
+                           environ_base={"REMOTE_ADDR": "10.1.1.1"}, headers={"X-Forwarded-For": forwarded_for})
+
+    codes = [sign_through_the_proxy(f"10.0.0.{i}, 198.51.100.{i}, 192.0.2.77").status_code for i in range(3)]
+    assert codes == [303, 303, 429]
+    assert sign_through_the_proxy("10.0.0.9, 192.0.2.78").status_code == 303  # another client: its own budget
+    # The address kept for a bulk invalidation is the client's too, neither a fake one nor the proxy's.
+    kept = set(db.session.scalars(select(Signature.network_hash).where(Signature.proposal_id == demand.id)))
+    assert kept == {network_label("192.0.2.77")} and network_label("192.0.2.77") != network_label("10.0.0.1")
 
 @pytest.mark.parametrize("locale, lang", [("ar", 'lang="ar"'), ("en", 'lang="en"')])
 def test_the_429_page_is_localised(client, login_as, demand, locale, lang):
