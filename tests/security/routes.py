@@ -1158,6 +1158,15 @@ POST_STATE = {
 }
 
 
+def sign_in(client, world, role: str) -> None:
+    """The client as `role`: the cookie of the session build_matrix_world opened for it (none for a visitor)."""
+    with client.session_transaction() as session:
+        session.clear()
+        if role != "visitor":
+            session["_user_id"] = world.secrets[role]
+            session["_fresh"] = True
+
+
 def access_key(endpoint: str, fixed: dict) -> str:
     """The key of ACCESS for this choice of the rule's <any(...)> values: the choice's own, or the rule's."""
     own = endpoint + "".join(f"[{value}]" for value in fixed.values())

@@ -19,7 +19,7 @@ import pytest
 
 from civicvoice.extensions import db
 from tests.conftest import _truncate
-from tests.images import build_image, restore
+from tests.images import restore
 
 from .routes import (
     ACCESS,
@@ -30,30 +30,16 @@ from .routes import (
     access_key,
     allowed_roles,
     build,
-    build_matrix_world,
     get_case,
     post_case,
     quick_pdfs,
     rule_id,
     rules,
+    sign_in,
     state_roles,
 )
 
 SIGN_IN = "/login"
-
-
-@pytest.fixture(scope="session")
-def matrix_image(database_url, tmp_path_factory):
-    return build_image(database_url, tmp_path_factory.mktemp("matrix"), build_matrix_world)
-
-
-def sign_in(client, world, role):
-    """The client as `role`: the cookie of the session build_matrix_world opened (none for a visitor)."""
-    with client.session_transaction() as session:
-        session.clear()
-        if role != "visitor":
-            session["_user_id"] = world.secrets[role]
-            session["_fresh"] = True
 
 
 def _put_back(image, client, role):
