@@ -5,13 +5,20 @@ from sqlalchemy import MetaData, select
 
 from tests.images import build_image, restore
 
-from .routes import build_world, csrf_token_of
+from .routes import build_matrix_world, build_world, csrf_token_of
 
 
 @pytest.fixture(scope="session")
 def world_image(database_url, tmp_path_factory):
     """The world, built through the services once for the session."""
     return build_image(database_url, tmp_path_factory.mktemp("world"), build_world)
+
+
+@pytest.fixture(scope="session")
+def matrix_image(database_url, tmp_path_factory):
+    """The world with one user of each role of routes.ROLES, each signed in on a session of their own (restore it;
+    routes.sign_in puts a role's cookie on a client)."""
+    return build_image(database_url, tmp_path_factory.mktemp("matrix"), build_matrix_world)
 
 
 @pytest.fixture(scope="session")

@@ -897,6 +897,306 @@ VISITORS_ONLY = {"signatures.register_and_sign"}
 TOKEN_AUTHORISED = {"accounts.unsubscribe_confirm"}
 
 
+# Who gets through each rule's gate: the role × route matrix (tests/security/test_route_matrix.py). ------------
+
+# The roles of the matrix and the world's user who plays each (build_world, and build_matrix_world below).
+ROLE_USERS = {
+    "visitor": None,
+    "resident": "resident",  # signed in, verified, a member of no community
+    "member": "plain_member",  # an active member of alpha who wrote nothing (joined after its votes opened)
+    "author": "member",  # the member who wrote alpha's published demand, the one in review, the reported argument…
+    "committee": "second",  # on alpha's committee, not a site admin
+    "other_committee": "other_committee",  # on the committee of another community, gamma
+    "staff": "staffer",  # a responder of the council alpha addresses
+    "viewer": "viewer",  # a viewer (read-only staff) of that council
+    "other_staff": "outsider",  # a responder of another council
+    "admin": "admin",  # the site admin (also on alpha's committee)
+    "blocked": "blocked",  # an active member of alpha the committee blocked for 7 days
+}
+ROLES = tuple(ROLE_USERS)
+
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"visitor"}
+ADMIN = frozenset({"admin"})  # the site admin's own objects, or the site's administration
+COMMITTEE = frozenset({"committee", "admin"})  # alpha's committee
+MEMBERS = COMMITTEE | {"member", "author", "blocked"}  # alpha's members: reading
+ACTIVE_MEMBERS = MEMBERS - {"blocked"}  # alpha's members who may take part
+COUNCIL_STAFF = frozenset({"staff", "viewer"})  # the council alpha's letters go to
+COUNCIL = COUNCIL_STAFF | {"admin"}
+
+# endpoint (or endpoint[choice] for one choice of an <any(...)> rule) -> the roles it lets in, for its GET and its
+# POST. Where the world's objects belong to someone, "let in" is who may act on that very object: routes.GET_CASES
+# and POST_CASES say which (the admin's draft, the member's argument…), the comments why a role is left out.
+ACCESS = {
+    "static": EVERYONE,
+    # Accounts: the forms for visitors send the signed-in on (a 3xx), the tokens authorise by themselves.
+    "accounts.register": EVERYONE,
+    "accounts.check_email": EVERYONE,
+    "accounts.verify_email": EVERYONE,
+    "accounts.verify_email_confirm": EVERYONE,
+    "accounts.login": EVERYONE,
+    "accounts.logout": EVERYONE,
+    "accounts.reset_request": EVERYONE,
+    "accounts.reset": EVERYONE,
+    "accounts.set_language": EVERYONE,
+    "accounts.unsubscribe": EVERYONE,
+    "accounts.unsubscribe_confirm": EVERYONE,
+    "accounts.profile": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
+    "accounts.delete_account": SIGNED_IN,
+    "accounts.sessions": SIGNED_IN,
+    "accounts.end_other_sessions": SIGNED_IN,
+    "accounts.resend_verification": SIGNED_IN,
+    "accounts.end_session": ADMIN,  # the admin's other browser
+    "activity.notifications": SIGNED_IN,
+    "activity.settings": SIGNED_IN,
+    "activity.mark_read": SIGNED_IN,
+    "activity.mark_one_read": ADMIN,  # the admin's notification
+    # Communities.
+    "communities.index": EVERYONE,
+    "communities.show": EVERYONE,
+    "communities.centre": EVERYONE,
+    "communities.admin": ADMIN,
+    "communities.create": ADMIN,
+    "communities.councils": ADMIN,
+    "communities.appoint_by_email": ADMIN,  # appointing someone who is not yet a member: the site's to do
+    "communities.edit": COMMITTEE,
+    "communities.add_centre": COMMITTEE,
+    "communities.edit_centre": COMMITTEE,
+    "communities.members": COMMITTEE,
+    "communities.decide_request": COMMITTEE,
+    "communities.appoint": COMMITTEE,
+    "communities.remove_from_committee": COMMITTEE,
+    "communities.verify_in_person": COMMITTEE,
+    "communities.join": SIGNED_IN,  # beta, open to all
+    "communities.leave": MEMBERS,
+    "communities.request_verification": COMMITTEE | {"member", "blocked"},  # the author has asked already
+    # Councils.
+    "council.index": EVERYONE,
+    "council.show": EVERYONE,
+    "council.accountability": EVERYONE,
+    "council.community_accountability": EVERYONE,
+    "council.response_photo": EVERYONE,  # the council's answers are public
+    "council.accept_invitation": EVERYONE,  # anyone but the invited is told it is not theirs (a 200)
+    "council.create": ADMIN,
+    "council.edit": ADMIN,
+    "council.my_inbox": COUNCIL_STAFF | {"other_staff"},  # each to their own council's inbox
+    "council.inbox": COUNCIL,
+    "council.letter": COUNCIL,
+    "council.staff": COUNCIL,  # the list; POST_ACCESS: inviting is the responders'
+    "council.remove_staff": frozenset({"staff", "admin"}),
+    "council.acknowledge": frozenset({"staff"}),  # the council's responders only: a site admin is not its staff
+    "council.answer": frozenset({"staff"}),
+    "council.progress": frozenset({"staff"}),
+    # "Is it really fixed?": the co-signers of the resolved demand (the author, `second` who contested it).
+    "council.check": frozenset({"author", "committee"}),
+    "council.check_photo": frozenset({"committee", "admin"}) | COUNCIL_STAFF,  # `second`'s own photo
+    "council.reopen": COMMITTEE,
+    # Demands.
+    "proposals.index": EVERYONE,
+    "proposals.community_index": EVERYONE,
+    "proposals.similar": EVERYONE,
+    "proposals.show": EVERYONE,
+    "proposals.mine": SIGNED_IN,
+    "proposals.create": ACTIVE_MEMBERS,
+    "proposals.review_queue": COMMITTEE,
+    "proposals.request_changes": COMMITTEE,
+    "proposals.reject": COMMITTEE,
+    "proposals.publish": COMMITTEE,
+    "proposals.merge": COMMITTEE,
+    "proposals.set_goal": COMMITTEE,
+    # The admin's draft: its author; `second`, invited as co-author and not yet accepted, may read it but not act.
+    "proposals.edit": ADMIN,
+    "proposals.submit": ADMIN,
+    "proposals.withdraw": ADMIN,
+    "proposals.invite_coauthor": ADMIN,
+    "proposals.remove_attachment": ADMIN,
+    "proposals.revisions": COMMITTEE,
+    "proposals.compare": COMMITTEE,
+    "proposals.attachment": COMMITTEE,
+    "proposals.answer_invitation": ADMIN,  # the admin is the one invited
+    # Signatures.
+    "signatures.count": EVERYONE,
+    "signatures.signers": EVERYONE,
+    "signatures.register_and_sign": EVERYONE,  # a visitor's form: the signed-in are sent on
+    "signatures.sign": ACTIVE_MEMBERS,
+    "signatures.update": frozenset({"author", "admin"}),  # who signed `published` (POST_STATE: the others)
+    "signatures.withdraw": frozenset({"author", "admin"}),
+    "signatures.signers_csv": COMMITTEE,
+    "signatures.paper": COMMITTEE,
+    "signatures.scan": COMMITTEE,
+    "signatures.void": COMMITTEE,
+    "signatures.correct": COMMITTEE,
+    "signatures.invalidate": COMMITTEE,
+    # Deliberation.
+    "deliberation.arguments": EVERYONE,
+    "deliberation.amendment_list": EVERYONE,
+    "deliberation.amendment": EVERYONE,
+    "deliberation.post": ACTIVE_MEMBERS,
+    "deliberation.reply": ACTIVE_MEMBERS,
+    "deliberation.mark_helpful": ACTIVE_MEMBERS - {"author"},  # the author's own argument
+    "deliberation.unmark_helpful": SIGNED_IN,  # one's own mark, if any: nothing for those without one
+    "deliberation.history": COMMITTEE,
+    "deliberation.edit": ADMIN,  # the admin's own argument
+    "deliberation.delete": ADMIN,
+    "deliberation.propose_amendment": ACTIVE_MEMBERS - {"author"},  # `published` is the author's
+    "deliberation.take_position": ACTIVE_MEMBERS - {"committee"},  # `second` wrote the amendments
+    "deliberation.accept_amendment": ADMIN,  # the admin's demand `mine_open`
+    "deliberation.decline_amendment": ADMIN,
+    "deliberation.withdraw_amendment": ADMIN,  # the admin's own amendment
+    # Meetings.
+    "meetings.index": EVERYONE,
+    "meetings.show": EVERYONE,
+    "meetings.calendar": EVERYONE,
+    "meetings.create": COMMITTEE,
+    "meetings.edit": COMMITTEE,
+    "meetings.cancel": COMMITTEE,
+    "meetings.minutes": COMMITTEE,
+    "meetings.rsvp": ACTIVE_MEMBERS,
+    # Votes: the adoption vote's electorate was fixed when it opened, before the plain member joined.
+    "voting.index": EVERYONE,
+    "voting.show": EVERYONE,
+    "voting.ballot_list": EVERYONE,  # a closed vote's ballots, without voters: anyone can recount
+    "voting.ballots_csv": EVERYONE,
+    "voting.voters": MEMBERS,
+    "voting.create_priority": COMMITTEE,
+    "voting.open_vote": COMMITTEE,
+    "voting.assisted": COMMITTEE,
+    "voting.close": COMMITTEE,
+    "voting.cast": COMMITTEE | {"author"},  # POST_STATE: the author gave their proxy
+    "voting.give_proxy": COMMITTEE,  # POST_STATE: `second` cannot name themselves
+    "voting.cast_by_proxy": ADMIN,  # the member's proxy is the admin's
+    "voting.revoke_proxy": ADMIN,  # the admin's proxy
+    # Letters: the committee's; the council reads what was sent to it; the demand's author discusses the draft.
+    "letters.verify_form": EVERYONE,
+    "letters.verify": EVERYONE,
+    "letters.show": COMMITTEE,
+    "letters.edit": COMMITTEE,
+    "letters.create": COMMITTEE,
+    "letters.refresh_counts": COMMITTEE,
+    "letters.approve": ADMIN,  # `second` drafted it: four eyes
+    "letters.send_email": COMMITTEE,
+    "letters.deliver": COMMITTEE,
+    "letters.discussion": COMMITTEE | {"author"},
+    "letters.discussion_pdf": COMMITTEE | {"author"},
+    "letters.download": COMMITTEE | COUNCIL_STAFF,
+    "letters.printable": COMMITTEE | COUNCIL_STAFF,
+    "letters.receipt": COMMITTEE | COUNCIL_STAFF,
+    "letters.version_pdf": COMMITTEE | COUNCIL_STAFF,
+    # Moderation: anyone signed in reports what they see and did not write; blocked members report nothing.
+    "moderation.log": EVERYONE,
+    "moderation.report[amendment]": SIGNED_IN - {"committee", "blocked"},  # `second`'s own amendment
+    "moderation.report[argument]": SIGNED_IN - {"author", "blocked"},
+    "moderation.report[minutes]": SIGNED_IN - {"blocked"},
+    "moderation.report[proposal]": SIGNED_IN - {"author", "blocked"},
+    "moderation.report[user]": SIGNED_IN - {"author", "blocked"},  # the author is that user
+    "moderation.hide": COMMITTEE,
+    "moderation.hide_argument": COMMITTEE,
+    "moderation.restore_argument": COMMITTEE,
+    "moderation.queue": COMMITTEE,
+    "moderation.case": COMMITTEE | {"author"},  # the case is about the author's argument
+    "moderation.item_case[amendment]": COMMITTEE,
+    "moderation.item_case[argument]": COMMITTEE,
+    "moderation.item_case[proposal]": COMMITTEE | {"author"},
+    "moderation.decide": COMMITTEE,
+    "moderation.approve_held": COMMITTEE,
+    "moderation.reject_held": COMMITTEE,
+    "moderation.block": COMMITTEE,
+    "moderation.lift_block": COMMITTEE,
+    "moderation.rules": COMMITTEE,
+    "moderation.appeal": ADMIN,  # the admin's own hidden argument
+    "moderation.decide_appeal": ADMIN,  # assigned to the admin
+    "dashboard.show": COMMITTEE,
+    # Volunteers.
+    "volunteers.home": SIGNED_IN,
+    "volunteers.history": SIGNED_IN,
+    "volunteers.profile": SIGNED_IN,  # POST_STATE: alpha's centre is no choice for who is not in alpha
+    "volunteers.show_profile": MEMBERS,  # the member's profile, open to members
+    "volunteers.index": EVERYONE,
+    "volunteers.show": EVERYONE,
+    "volunteers.offers": EVERYONE,
+    "volunteers.offer_help": ACTIVE_MEMBERS,
+    "volunteers.withdraw_offer": ADMIN,  # the admin's offer
+    "volunteers.propose": ACTIVE_MEMBERS,
+    "volunteers.sign_up": ACTIVE_MEMBERS - {"author"},  # the author signed up already
+    "volunteers.withdraw": ADMIN,  # the admin's place
+    "volunteers.give_feedback": ADMIN,  # the admin's confirmed place
+    "volunteers.certificate_pdf": ADMIN,
+    "volunteers.create": COMMITTEE,
+    "volunteers.dashboard": COMMITTEE,
+    "volunteers.coordinators": COMMITTEE,
+    "volunteers.remove_coordinator": COMMITTEE,
+    "volunteers.edit": COMMITTEE,
+    "volunteers.cancel": COMMITTEE,
+    "volunteers.reject": COMMITTEE,
+    "volunteers.decide": COMMITTEE,
+    "volunteers.signups": COMMITTEE,
+    "volunteers.signups_csv": COMMITTEE,
+    "volunteers.suggested": COMMITTEE,
+    "volunteers.decide_signup": COMMITTEE,
+    "volunteers.invite": COMMITTEE,
+    "volunteers.hours": COMMITTEE,
+    "volunteers.feedback": COMMITTEE,
+    "volunteers.answer_feedback": COMMITTEE,
+    "volunteers.skills": ADMIN,
+    "volunteers.edit_skill": ADMIN,
+}
+# Where a rule's POST lets in fewer than its GET shows the page to.
+POST_ACCESS = {
+    "council.staff": frozenset({"staff", "admin"}),  # viewers see the staff, responders invite
+}
+# POSTs that get through the gate and are then answered by the world's state with a 400 or a 409, for these roles:
+# the request is theirs to make, the object is not in a state for it.
+POST_STATE = {
+    "signatures.update": SIGNED_IN - {"author", "admin", "blocked"},  # they have not signed `published`
+    "signatures.withdraw": SIGNED_IN - {"author", "admin"},
+    "moderation.report[argument]": frozenset({"committee"}),  # `second` reported it already
+    "moderation.report[proposal]": frozenset({"committee"}),
+    "voting.cast": frozenset({"author"}),  # their proxy is with the admin
+    "voting.give_proxy": frozenset({"committee"}),  # to `second`: themselves
+    "volunteers.profile": SIGNED_IN - MEMBERS,  # alpha's centre is not theirs to choose
+}
+
+
+def sign_in(client, world, role: str) -> None:
+    """The client as `role`: the cookie of the session build_matrix_world opened for it (none for a visitor)."""
+    with client.session_transaction() as session:
+        session.clear()
+        if role != "visitor":
+            session["_user_id"] = world.secrets[role]
+            session["_fresh"] = True
+
+
+def access_key(endpoint: str, fixed: dict) -> str:
+    """The key of ACCESS for this choice of the rule's <any(...)> values: the choice's own, or the rule's."""
+    own = endpoint + "".join(f"[{value}]" for value in fixed.values())
+    return own if own in ACCESS else endpoint
+
+
+def allowed_roles(method: str, endpoint: str, fixed: dict) -> frozenset:
+    key = access_key(endpoint, fixed)
+    return POST_ACCESS.get(key, ACCESS[key]) if method == "POST" else ACCESS[key]
+
+
+def state_roles(method: str, endpoint: str, fixed: dict) -> frozenset:
+    return POST_STATE.get(access_key(endpoint, fixed), frozenset()) if method == "POST" else frozenset()
+
+
+def build_matrix_world():
+    """build_world() and the roles it lacks: a resident of no community, a plain member of alpha, a committee member
+    of another community (gamma), a blocked member of alpha; and a sign-in session of every role's user, opened
+    here so that it comes back with the world each time the world is restored (`secrets`: role -> cookie secret)."""
+    world = build_world()
+    world.resident = make_user(name="ساكن الحي")
+    world.plain_member = make_member(world.alpha, make_user(name="عضو جديد"))
+    world.other_committee = make_committee(make_community(slug="gamma"), make_user(name="لجنة حي آخر"))
+    world.blocked = make_member(world.alpha, make_user(name="عضو محظور"))
+    moderation.block(world.admin, world.alpha, world.blocked, "7", "رسائل مزعجة")
+    world.secrets = {role: user_sessions.start(getattr(world, name))[1] for role, name in ROLE_USERS.items() if name}
+    db.session.commit()
+    return world
+
+
 # Enumerating the map. --------------------------------------------------------------------------
 
 def _map_app():
