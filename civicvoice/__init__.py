@@ -3,7 +3,21 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import cli, config, database, errors, forms, headers, htmx, i18n, permissions, rendering, sessions, urls
+from . import (
+    cli,
+    config,
+    database,
+    errors,
+    forms,
+    headers,
+    htmx,
+    i18n,
+    permissions,
+    rendering,
+    securitylog,
+    sessions,
+    urls,
+)
 from .accounts import views as accounts_views
 from .activity import views as activity_views
 from .communities import views as communities_views
@@ -29,6 +43,7 @@ PACKAGES = (communities_views, accounts_views, activity_views, council_views, pr
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    securitylog.init_app(app)
 
     urls.init_app(app)  # first: a request for another host is refused before any other hook runs
     db.init_app(app)

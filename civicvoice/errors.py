@@ -3,11 +3,14 @@ import logging
 
 from flask import g, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import securitylog
 from .extensions import db
 from .htmx import is_htmx
+from .securitylog import loggable
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +87,17 @@ def render_error(status: int, message=None):
     return body, status
 
 
+def _refused(status: int) -> None:
+    securitylog.refused(status, g.pop("refused_permission", None))
+
+
 def _handle_http(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
+    if isinstance(error, CSRFError):
+        securitylog.csrf_failed(error.description)
+    if error.code in (401, 403):
+        _refused(error.code)
     if error.code == 401:
         return render_error(403)
     response_body, status = render_error(error.code if error.code in TITLES else 400)
@@ -95,6 +106,8 @@ def _handle_http(error: HTTPException):
 
 def _handle_domain(error: DomainError):
     db.session.rollback()
+    if error.status == 403:
+        _refused(403)
     return render_error(error.status, error.message)
 
 
@@ -102,14 +115,14 @@ def _handle_operational(error: OperationalError):
     """SQLite's "database is locked" after the busy timeout is a moment of contention, not a bug: ask to retry."""
     if "database is locked" not in str(error.orig):
         return _handle_unexpected(error)
-    log.warning("Database busy on %s %s", request.method, request.path)
+    log.warning("Database busy on %s %s", loggable(request.method), loggable(request.path))
     db.session.rollback()
     body, status = render_error(503)
     return body, status, {"Retry-After": "5"}
 
 
 def _handle_unexpected(error: Exception):
-    log.exception("Unhandled error on %s %s", request.method, request.path)
+    log.exception("Unhandled error on %s %s", loggable(request.method), loggable(request.path))
     db.session.rollback()
     return render_error(500)
 

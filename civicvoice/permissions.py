@@ -4,6 +4,7 @@ Each package keeps its predicates beside it, in `<package>/rules.py`, decorated 
 collects them, so it knows no feature. Views call require(rules.can_x(user, obj)); templates call can("x", obj).
 Predicates read state (models, small queries); they never call a service that writes.
 """
+import functools
 from collections.abc import Callable
 
 from flask import abort, g, has_app_context
@@ -24,8 +25,17 @@ def rule(predicate: Predicate) -> Predicate:
     known = REGISTRY.get(name)
     if known is not None and (known.__module__, known.__qualname__) != (predicate.__module__, predicate.__qualname__):
         raise ValueError(f"two permission predicates are named {name}: {known.__module__} and {predicate.__module__}")
-    REGISTRY[name] = predicate
-    return predicate
+
+    @functools.wraps(predicate)
+    def asked(user, *args, **kwargs):
+        answer = predicate(user, *args, **kwargs)
+        if has_app_context():
+            # The last answer given: require() names the permission it refuses in the security log.
+            g._last_rule = (name, bool(answer))
+        return answer
+
+    REGISTRY[name] = asked
+    return asked
 
 
 def signed_in(user) -> bool:
@@ -57,11 +67,15 @@ def _forget(*_args) -> None:
 
 
 def require(allowed: bool) -> None:
-    """Stop the request unless `allowed`: sign-in for visitors, 403 for everyone else."""
+    """Stop the request unless `allowed`: sign-in for visitors, 403 for everyone else (logged with the name of the
+    permission refused: the predicate that answered last, as in require(rules.can_x(…)))."""
+    last = g.pop("_last_rule", None)
     if allowed:
         return
     if not signed_in(current_user):
         abort(login_manager.unauthorized())
+    if last is not None and not last[1]:
+        g.refused_permission = last[0]
     abort(403)
 
 

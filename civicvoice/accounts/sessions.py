@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, delete, or_, select, update
 
-from .. import activity
+from .. import activity, securitylog
 from ..database import utcnow
 from ..extensions import db
 from .models import User, UserSession
@@ -64,6 +64,7 @@ def start(user: User, *, remember: bool = False, user_agent: str = "") -> tuple[
                          browser=browser, platform=platform)
     db.session.add(record)
     db.session.flush()
+    securitylog.session_started(user.id, record.id, remembered)
     return record, secret
 
 
@@ -116,6 +117,7 @@ def end(record: UserSession, reason: str) -> bool:
         return False
     record.revoked_at, record.revoked_reason = now, reason
     db.session.flush()
+    securitylog.session_ended(record.user_id, record.id, reason)
     return True
 
 
@@ -124,8 +126,11 @@ def end_all(user: User, reason: str, *, keep: UserSession | None = None) -> int:
     query = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
-    return db.session.execute(query.values(revoked_at=utcnow(), revoked_reason=reason)
-                              .execution_options(synchronize_session="fetch")).rowcount
+    count = db.session.execute(query.values(revoked_at=utcnow(), revoked_reason=reason)
+                               .execution_options(synchronize_session="fetch")).rowcount
+    if count:
+        securitylog.session_ended(user.id, None, reason, count=count)
+    return count
 
 
 def forget_all(user: User) -> None:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_url, login_user, logout_user
 from flask_login.utils import decode_cookie
 
+from .. import securitylog
 from ..database import utcnow
 from ..extensions import db, login_manager
 from ..sessions import remember_cookie_name
@@ -19,6 +20,7 @@ def load_user(secret: str):
     forgets the secret (and its remember-me cookie), and is told its session ended."""
     record = sessions.find(secret)
     if record is None:
+        securitylog.session_not_live()
         for key in ("_user_id", "_fresh", "_id"):
             session.pop(key, None)
         if remember_cookie_name() in request.cookies:

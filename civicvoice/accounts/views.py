@@ -3,13 +3,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import permissions, sections
+from .. import permissions, sections, securitylog, throttle
 from ..activity import services as notifications
 from ..activity.kinds import KINDS
 from ..activity.recipients import read_unsubscribe_token
 from ..database import write_transaction
 from ..errors import InvalidInput
-from ..extensions import csrf, db, limiter
+from ..extensions import csrf, db
 from ..forms import ActionForm
 from ..i18n import force_locale, format_number, language
 from ..redirects import safe_next, see_other
@@ -31,22 +31,23 @@ from .signin import current_session, sign_in, sign_out
 bp = Blueprint("accounts", __name__)
 
 
+def _mailbox(email: str) -> str:
+    email = (email or "").strip()
+    return services.email_key(email) if "@" in email else email.casefold()
+
+
 def _login_key() -> str:
-    """Failed sign-ins are counted per mailbox, whichever address they come from."""
-    email = (request.form.get("email") or "").strip()
-    return "login:" + (services.email_key(email) if "@" in email else email.casefold())
+    """Failed sign-ins are counted per mailbox, whichever address they come from. The key is a tag of it: limits'
+    keys are stored (Redis) and logged (Flask-Limiter), addresses must not be."""
+    return "login:" + securitylog.tag("mailbox", _mailbox(request.form.get("email")))
 
 
 def _failed(response) -> bool:
     return response.status_code != 303
 
 
-def _mail_form_limit():
-    return current_app.config["MAIL_FORM_LIMIT"]
-
-
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_mail_form_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 303)
+@throttle.limit("MAIL_FORM_LIMIT", methods=["POST"], deduct_when=lambda response: response.status_code == 303)
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -89,7 +90,7 @@ def verify_email_confirm(token):
 
 @bp.post("/account/verify/resend")
 @login_required
-@limiter.limit(_mail_form_limit)
+@throttle.limit("MAIL_FORM_LIMIT")
 def resend_verification():
     if services.resend_verification(current_user):
         flash(_("We sent a new verification link to your email address."), "success")
@@ -98,14 +99,14 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_key, methods=["POST"],
-               deduct_when=_failed)
+@throttle.limit("LOGIN_LIMIT_PER_IP", methods=["POST"], deduct_when=_failed)
+@throttle.limit("LOGIN_LIMIT_PER_ACCOUNT", key_func=_login_key, methods=["POST"], deduct_when=_failed)
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            securitylog.sign_in_failed(_mailbox(form.email.data), "credentials")
             form.password.errors.append(_("The email address or password is not correct."))
         else:
             # A language chosen on this device before signing in becomes the account's; one merely left
@@ -116,6 +117,8 @@ def login():
                 services.set_locale(user, locale)
             db.session.commit()
             return see_other(safe_next(form.next.data))
+    elif form.is_submitted():
+        securitylog.sign_in_failed(_mailbox(form.email.data), "form")
     return render_template("accounts/login.html", form=form)
 
 
@@ -131,7 +134,7 @@ def logout():
 
 
 @bp.route("/account/reset", methods=["GET", "POST"])
-@limiter.limit(_mail_form_limit, methods=["POST"])
+@throttle.limit("MAIL_FORM_LIMIT", methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():

@@ -20,13 +20,13 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions, sections
+from .. import permissions, sections, throttle
 from ..accounts import services as accounts
 from ..accounts.signals import email_verified
 from ..communities import services as communities
 from ..database import write_transaction
 from ..errors import InvalidInput, InvalidTransition, NotAllowed
-from ..extensions import db, limiter
+from ..extensions import db
 from ..htmx import after_post
 from ..i18n import format_number, language
 from ..proposals import attachments
@@ -36,6 +36,7 @@ from ..proposals.forms import GoalForm
 from ..proposals.models import Proposal
 from ..proposals.rules import can_view_proposal
 from ..redirects import see_other
+from ..securitylog import loggable
 from . import export, invalidation, networks, rules, services, texts
 from .forms import (CorrectPaperForm, InvalidateForm, InvalidationFilters, PaperBatchForm, ReasonForm,
                     RegisterAndSignForm, SignForm)
@@ -67,10 +68,6 @@ def _account_key() -> str:
     return f"sign:{current_user.id if current_user.is_authenticated else request.remote_addr}"
 
 
-def _limit(setting):
-    return lambda: current_app.config[setting]
-
-
 def _signer():
     return current_user if current_user.is_authenticated else None
 
@@ -85,7 +82,7 @@ def _refused_from_blocked_networks(view):
     @wraps(view)
     def checked(*args, **kwargs):
         if networks.signing_access(request.remote_addr, _signer()) == networks.BLOCKED:
-            log.warning("Signing refused from a blocked network on %s", request.path)
+            log.warning("Signing refused from a blocked network on %s", loggable(request.path))
             raise NotAllowed(_("Signatures are not accepted from the network you are connected through (some VPNs "
                                "and hosting services are blocked). Please sign from another connection, or ask "
                                "your committee."))
@@ -95,10 +92,10 @@ def _refused_from_blocked_networks(view):
 
 # Signing and withdrawing share one budget (per IP and per account): toggling cannot flood the counters. Allowed
 # networks and email domains (config.py) are free of the per-IP one, never of the account's.
-_signing_per_ip = limiter.shared_limit(_limit("SIGN_LIMIT_PER_IP"), scope="signing-ip",
-                                       exempt_when=_free_of_the_ip_limit)
-_signing_per_account = limiter.shared_limit(_limit("SIGN_LIMIT_PER_ACCOUNT"), scope="signing-account",
-                                            key_func=_account_key)
+_signing_per_ip = throttle.shared_limit("SIGN_LIMIT_PER_IP", scope="signing-ip",
+                                        exempt_when=_free_of_the_ip_limit)
+_signing_per_account = throttle.shared_limit("SIGN_LIMIT_PER_ACCOUNT", scope="signing-account",
+                                             key_func=_account_key)
 
 
 @bp.post("/demands/<int:proposal_id>/sign")
@@ -131,7 +128,7 @@ def sign(proposal_id):
 @bp.post("/demands/<int:proposal_id>/sign/register")
 @write_transaction
 @_refused_from_blocked_networks
-@limiter.limit(lambda: current_app.config["MAIL_FORM_LIMIT"])
+@throttle.limit("MAIL_FORM_LIMIT")
 def register_and_sign(proposal_id):
     """A visitor registers and signs in one form; the signature counts once the emailed link is opened."""
     proposal = visible_proposal(proposal_id)
