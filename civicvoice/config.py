@@ -204,6 +204,9 @@ def load(app, test_config: dict | None) -> None:
 
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    production = app.config["CIVICVOICE_ENV"] == "production"
+    if production:
+        _no_debug(app)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     if any(not isinstance(app.config[key], int) or app.config[key] < 1 for key in SESSION_SETTINGS):
         raise RuntimeError(f"{', '.join(SESSION_SETTINGS)} must be whole numbers above zero.")
@@ -211,7 +214,7 @@ def load(app, test_config: dict | None) -> None:
     if not app.config.get("MAIL_OUTBOX_DIR"):
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
 
-    if app.config["CIVICVOICE_ENV"] == "production":
+    if production:
         key = app.config.get("SECRET_KEY") or ""
         if key.lower() in WEAK_SECRET_KEYS or len(key) < 32:
             raise RuntimeError("Refusing to start in production without a strong SECRET_KEY (32+ characters).")
@@ -219,6 +222,13 @@ def load(app, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     _site_address(app.config)
     _signing_lists(app.config)
+
+
+def _no_debug(app) -> None:
+    """Debug mode shows tracebacks and runs code typed into the browser: never in production."""
+    if app.debug:  # FLASK_DEBUG (set by `flask run --debug` too) or DEBUG in the configuration
+        raise RuntimeError("Refusing to start in production in debug mode (FLASK_DEBUG, --debug or DEBUG): it "
+                           "shows tracebacks to visitors and lets them run code. Unset it.")
 
 
 def _site_address(config) -> None:
