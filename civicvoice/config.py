@@ -42,7 +42,10 @@ class Config:
     # Cookies and sessions.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # also Secure on any request that arrived over HTTPS
+    # Also Secure on any request that arrived over HTTPS; always on in production. When on, the cookies take the
+    # __Host- prefix (__Host-session, __Host-remember): browsers then refuse them unless Secure, for this host
+    # only and for the whole site, so no subdomain nor plain-http page can plant or overwrite one.
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"  # its lifetime is SESSION_REMEMBER_DAYS
     # Sign-in sessions are records on the server (accounts/sessions.py): each ends when signed out, after this
@@ -207,7 +210,9 @@ def load(app, test_config: dict | None) -> None:
     production = app.config["CIVICVOICE_ENV"] == "production"
     if production:
         _no_debug(app)
+        app.config["SESSION_COOKIE_SECURE"] = True  # BASE_URL is https: every page is served over it
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    _cookie_names(app.config)
     if any(not isinstance(app.config[key], int) or app.config[key] < 1 for key in SESSION_SETTINGS):
         raise RuntimeError(f"{', '.join(SESSION_SETTINGS)} must be whole numbers above zero.")
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["SESSION_REMEMBER_DAYS"])
@@ -229,6 +234,22 @@ def _no_debug(app) -> None:
     if app.debug:  # FLASK_DEBUG (set by `flask run --debug` too) or DEBUG in the configuration
         raise RuntimeError("Refusing to start in production in debug mode (FLASK_DEBUG, --debug or DEBUG): it "
                            "shows tracebacks to visitors and lets them run code. Unset it.")
+
+
+def _cookie_names(config) -> None:
+    """With cookies always Secure, name them __Host-session and __Host-remember (unless named otherwise); a
+    __Host- cookie must also be for the whole site (Path=/) and this host only (no Domain)."""
+    if config["SESSION_COOKIE_SECURE"]:
+        if config.get("SESSION_COOKIE_NAME", "session") == "session":
+            config["SESSION_COOKIE_NAME"] = "__Host-session"
+        if config.get("REMEMBER_COOKIE_NAME", "remember_token") == "remember_token":
+            config["REMEMBER_COOKIE_NAME"] = "__Host-remember"
+    for prefix in ("SESSION", "REMEMBER"):
+        if (config.get(f"{prefix}_COOKIE_NAME") or "").startswith("__Host-") and (
+                not config["SESSION_COOKIE_SECURE"] or config.get(f"{prefix}_COOKIE_DOMAIN")
+                or (config.get(f"{prefix}_COOKIE_PATH") or "/") != "/"):
+            raise RuntimeError(f"{prefix}_COOKIE_NAME starts with __Host-: the cookie must be Secure "
+                               f"(SESSION_COOKIE_SECURE), for Path=/ and without a Domain, or browsers refuse it.")
 
 
 def _site_address(config) -> None:

@@ -5,6 +5,7 @@ The HTML responses checked are every GET page of the map (as a visitor and as a 
 """
 import pytest
 
+from civicvoice import create_app
 from tests.factories import PASSWORD, make_user
 
 from .routes import build, get_case, rules
@@ -143,7 +144,7 @@ def test_session_cookie_is_not_marked_secure_over_plain_http(client):
 
 @pytest.mark.app_config(SESSION_COOKIE_SECURE=True)
 def test_session_cookie_secure_setting_applies_to_every_request(client):
-    assert "secure" in _cookie(client.get("/login"), "session")
+    assert "secure" in _cookie(client.get("/login"), "__Host-session")
 
 
 def _login_remembered(client, base_url="http://localhost"):
@@ -162,3 +163,62 @@ def test_remember_cookie_is_httponly_and_samesite_lax(client):
 
 def test_remember_cookie_is_secure_over_https(client):
     assert "secure" in _cookie(_login_remembered(client, HTTPS), "remember_token")
+
+
+# The __Host- prefix (ASVS 3.3.1-3.3.4): in production the cookies are always Secure, so they carry it; browsers
+# then keep them only if Secure, for Path=/ and without a Domain: no subdomain nor plain-http page can set one.
+
+production = pytest.mark.app_config(CIVICVOICE_ENV="production", BASE_URL=HTTPS)
+
+
+def _host_only_and_secure(attributes) -> bool:
+    return ("secure" in attributes and "path=/" in attributes and "httponly" in attributes
+            and "samesite=lax" in attributes and not any(a.startswith("domain=") for a in attributes))
+
+
+@production
+def test_production_names_the_session_cookie_with_the_host_prefix(client):
+    response = client.get("/login", base_url=HTTPS)
+    assert _host_only_and_secure(_cookie(response, "__Host-session"))
+    assert not any(c.startswith("session=") for c in response.headers.getlist("Set-Cookie"))
+
+
+@production
+def test_production_sessions_work_under_the_host_prefixed_cookie(client):
+    user = make_user(email="resident@example.org")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD}, base_url=HTTPS)
+    assert response.status_code == 303
+    assert _host_only_and_secure(_cookie(response, "__Host-session"))
+    assert client.get_cookie("session") is None
+    assert client.get("/notifications", base_url=HTTPS).status_code == 200
+    client.post("/logout", base_url=HTTPS)
+    assert client.get("/notifications", base_url=HTTPS).status_code == 302
+
+
+@production
+def test_production_names_the_remember_cookie_with_the_host_prefix(app, client):
+    response = _login_remembered(client, HTTPS)
+    assert _host_only_and_secure(_cookie(response, "__Host-remember"))
+    assert client.get_cookie("remember_token") is None
+    # The browser closed and opened again: the remember-me cookie alone signs it in.
+    other = app.test_client()
+    other.set_cookie("__Host-remember", client.get_cookie("__Host-remember").value)
+    assert other.get("/notifications", base_url=HTTPS).status_code == 200
+
+
+def test_development_over_http_keeps_the_plain_cookie_names(client):
+    """A browser refuses a __Host- cookie that is not Secure, and http://localhost cannot have Secure ones."""
+    cookies = client.get("/login").headers.getlist("Set-Cookie")
+    assert any(c.startswith("session=") for c in cookies)
+    assert not any(c.startswith("__Host-") for c in cookies)
+
+
+@pytest.mark.parametrize("setting", [{"SESSION_COOKIE_DOMAIN": "civicvoice.example"},
+                                     {"REMEMBER_COOKIE_DOMAIN": "civicvoice.example"},
+                                     {"SESSION_COOKIE_PATH": "/app"}])
+def test_production_refuses_a_host_prefixed_cookie_it_would_send_with_a_domain_or_path(monkeypatch, setting):
+    monkeypatch.setenv("CIVICVOICE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("BASE_URL", "https://civicvoice.example")
+    with pytest.raises(RuntimeError, match="__Host-"):
+        create_app(setting)
