@@ -10,6 +10,7 @@ session secrets are never logged.
 import hashlib
 import hmac
 import logging
+import re
 import unicodedata
 
 from flask import current_app, has_request_context, request
@@ -18,6 +19,7 @@ from flask_login import current_user
 log = logging.getLogger("civicvoice.security")
 
 MAX_VALUE = 200  # a value longer than this is cut (a 100 kB User-Agent is not worth a log line)
+TOKEN = re.compile(r"[\w.:/@+-]+")  # a value written without quotes
 
 
 def loggable(value, limit: int = MAX_VALUE) -> str:
@@ -61,7 +63,12 @@ def event(level: int, name: str, *, who: bool = True, **fields) -> None:
     fields = {**_request_fields(who), **{key: value for key, value in fields.items() if value is not None}}
     encoded = {key: loggable(value) for key, value in fields.items()}
     template = " ".join([name, *(f"{key}=%s" for key in encoded)])
-    log.log(level, template, *encoded.values(), extra={"security": {"event": name, **encoded}})
+    log.log(level, template, *map(_quoted, encoded.values()), extra={"security": {"event": name, **encoded}})
+
+
+def _quoted(value: str) -> str:
+    """A value with spaces, quotes or "=" in double quotes: a User-Agent cannot append an "ip=…" of its own."""
+    return value if TOKEN.fullmatch(value) else '"' + value.replace('"', '\\"') + '"'
 
 
 def sign_in_failed(mailbox: str, reason: str) -> None:

@@ -135,8 +135,11 @@ def end_all(user: User, reason: str, *, keep: UserSession | None = None) -> int:
 
 def forget_all(user: User) -> None:
     """Delete every session of `user`, device names included (the account is being erased)."""
+    still_live = len(live(user))
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)
                        .execution_options(synchronize_session="fetch"))
+    if still_live:
+        securitylog.session_ended(user.id, None, "account_deleted", count=still_live)
 
 
 def sign_out_device(actor: User, record: UserSession) -> bool:

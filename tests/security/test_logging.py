@@ -3,6 +3,7 @@ and sessions are logged (logger `civicvoice.security`), with the fields that tel
 password nor an address in clear; what a request supplied cannot forge a log line.
 """
 import logging
+import shlex
 
 import pytest
 from flask import abort
@@ -75,6 +76,21 @@ def test_a_sign_in_and_its_sign_out_are_logged_as_session_events(client, securit
     assert ended.security["reason"] == "signed_out"
     assert security_log.events("sign-in failed") == []
     assert PASSWORD not in security_log.text() and "resident@" not in security_log.text()
+
+
+def test_sessions_ended_by_a_password_change_and_by_deleting_the_account_are_logged(app, client, security_log):
+    user = make_user(email="resident@example.org")
+    other_device = app.test_client()
+    for browser in (client, other_device):
+        assert _login(browser, user.email, PASSWORD).status_code == 303
+    new = "a brand new and long passphrase"
+    assert client.post("/account/password", data={"current_password": PASSWORD,
+                                                  "new_password": new}).status_code == 303
+    assert client.post("/account/delete", data={"password": new, "confirm": "y"}).status_code == 303
+    ended = [(r.security["reason"], r.security.get("count")) for r in security_log.events("session ended")]
+    assert ended == [("password_changed", "1"), ("account_deleted", "1")]  # the other device was signed out already
+    assert all(r.security["user"] == securitylog.tag("user", user.id) for r in security_log.events("session ended"))
+    assert new not in security_log.text() and PASSWORD not in security_log.text()
 
 
 def test_a_refused_permission_is_logged_with_its_name_the_route_and_a_tag_of_the_account(client, login_as,
@@ -182,6 +198,17 @@ def test_a_user_agent_with_a_line_break_cannot_forge_a_line(client, security_log
     [record] = security_log.events("sign-in failed")
     assert _one_line(record)
     assert record.security["agent"] == "Mozilla/5.0\\x0d\\x0a2026-01-01 CRITICAL forged"
+
+
+def test_a_user_agent_cannot_add_fields_to_its_line(client, security_log):
+    agent = 'Mozilla/5.0 "quoted" ip=6.6.6.6 user=admin \\'
+    _login(client, "a@example.org", headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    [record] = security_log.events("sign-in failed")
+    words = shlex.split(record.getMessage())
+    fields = dict(word.split("=", 1) for word in words if "=" in word)
+    assert fields["ip"] == "203.0.113.5" and "user" not in fields
+    assert fields["agent"] == agent  # quoted, and read back whole
+    assert record.security["agent"] == agent.replace("\\", "\\\\")  # as loggable() wrote it
 
 
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
