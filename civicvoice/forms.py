@@ -1,6 +1,5 @@
 """Form pieces shared by every feature: the base form that refuses what no browser sends, stripping filters, a bare
 CSRF form for buttons, a trap for bots on the forms anyone can post."""
-import logging
 import math
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,11 +11,10 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 from wtforms import DateField, FieldList, FileField, FormField, MultipleFileField, StringField, TimeField
 from wtforms.validators import ValidationError
 
+from . import securitylog
 from .errors import render_error
 from .i18n import to_ascii_digits
 from .params import MAX_ID
-
-log = logging.getLogger(__name__)
 
 SUBMIT_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Far wider than any date the site deals in, and narrow enough that moving it by days, hours or a time zone
@@ -209,8 +207,7 @@ class BotTrap:
         valid = super().validate(extra_validators)
         if not self.website.data:
             return valid
-        log.warning("Refused %s on %s %s: the field people never see was filled", type(self).__name__,
-                    request.method, request.path)
+        securitylog.bot_trap_filled(type(self).__name__)
         self.form_errors.append(NOT_ACCEPTED)
         g.refused_input = True
         return False

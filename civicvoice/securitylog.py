@@ -89,6 +89,11 @@ def rate_limited(setting: str) -> None:
     event(logging.WARNING, "rate limited", limit=setting)
 
 
+def bot_trap_filled(form: str) -> None:
+    """A form anyone can post came with its hidden field filled (forms.BotTrap): a script, refused."""
+    event(logging.WARNING, "bot trap filled", form=form)
+
+
 def csrf_failed(reason: str) -> None:
     event(logging.WARNING, "csrf failed", reason=reason)
 

@@ -21,6 +21,8 @@ LABEL = {"ar": "اترك هذا الحقل فارغاً", "en": "Leave this fiel
 NEWCOMER = {"display_name": "Newcomer", "email": "newcomer@example.org", "password": "a long enough password 42",
             "visibility": "public"}
 FORMS = ["register", "register_and_sign", "login", "reset_request"]
+CLASSES = {"register": RegisterForm, "register_and_sign": RegisterAndSignForm, "login": LoginForm,
+           "reset_request": ResetRequestForm}
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def _nothing_done(client, outbox):
 @pytest.mark.parametrize("form", FORMS)
 def test_a_filled_trap_is_refused_and_nothing_is_done(client, outbox, world, caplog, form, locale):
     outbox.clear()
-    with caplog.at_level(logging.WARNING, logger="civicvoice.forms"):
+    with caplog.at_level(logging.WARNING, logger="civicvoice.security"):
         response = client.post(_path(form, world), headers={"Accept-Language": locale},
                                data={**_data(form), "website": "https://spam.example"})
     body = response.get_data(as_text=True)
@@ -61,7 +63,8 @@ def test_a_filled_trap_is_refused_and_nothing_is_done(client, outbox, world, cap
     assert NOT_ACCEPTED[locale] in body and f'lang="{locale}"' in body
     assert 'value="resident@example.org"' in body or 'value="newcomer@example.org"' in body  # the form, again
     assert "spam.example" not in body  # the trap is shown empty again
-    assert [r for r in caplog.records if r.levelno == logging.WARNING and "never see was filled" in r.getMessage()]
+    assert [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "civicvoice.security"
+            and r.security["event"] == "bot trap filled" and r.security["form"] == CLASSES[form].__name__]
     _nothing_done(client, outbox)
 
 
