@@ -173,6 +173,7 @@ class FreshContextClient(FlaskClient):
 
 
 _APPS: dict[str, object] = {}  # one app per distinct configuration, for the whole session
+_POOLED: list = []  # the cached app whose connections stay open (one at a time: PostgreSQL has 100 in all)
 
 
 def _app_for(config: dict, own: bool):
@@ -190,9 +191,15 @@ def _app_for(config: dict, own: bool):
 def app(database_url, request, tmp_path):
     config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **_config_overrides(request)}
     own = request.node.get_closest_marker("own_app") is not None
-    # The cached apps keep their pooled connections from test to test: closing them (a WAL checkpoint on SQLite, a
-    # new session on PostgreSQL) cost more than the test itself.
     application = _app_for(config, own=own)
+    # The app of the last tests keeps its pooled connections while tests of its configuration follow one another:
+    # closing them (a WAL checkpoint on SQLite, a new session on PostgreSQL) cost more than the test itself. Only
+    # one app at a time keeps them, or a worker would hold a pool per configuration it met.
+    if not own and _POOLED[-1:] != [application]:
+        for previous in _POOLED:
+            with previous.app_context():
+                _db.engine.dispose()
+        _POOLED[:] = [application]
     # What one test may change or leave behind is put back for the next: settings, folders, delivered mail.
     settings = dict(application.config)
     application.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
