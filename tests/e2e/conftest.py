@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from civicvoice import create_app, demo
 from civicvoice.extensions import db
 from tests.conftest import CHROMIUM, TEST_CONFIG
+from tests.images import build_image, restore
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -36,8 +37,15 @@ class LiveServer:
     errors: list = field(default_factory=list)  # tracebacks of exceptions raised by views
 
 
+@pytest.fixture(scope="session")
+def demo_image(database_url, tmp_path_factory):
+    """The demo data, loaded through the services once per run (seconds: every demo account's password is hashed),
+    then restored before each journey as if loaded just now."""
+    return build_image(database_url, tmp_path_factory.mktemp("demo"), demo.load)
+
+
 @pytest.fixture
-def live_server(app, database_url, tmp_path):
+def live_server(app, database_url, tmp_path, demo_image):
     """The app served over HTTP on 127.0.0.1 (a free port) from a daemon thread, with the demo data loaded."""
     outbox_dir = tmp_path / "live-outbox"
     # The port comes first: the server's address is the site's (BASE_URL), which links in mail and letters say.
@@ -55,8 +63,7 @@ def live_server(app, database_url, tmp_path):
     live.instance_path = str(tmp_path / "live-instance")
     httpd.app = live
     with live.app_context():
-        demo.load()
-        db.session.commit()
+        restore(demo_image)  # into the live app's upload folder too
 
     server = LiveServer(url=url, app=live, outbox_dir=outbox_dir)
 
