@@ -193,15 +193,13 @@ def load(app, test_config: dict | None) -> None:
     for key in (*SIGNING_NETWORK_LISTS, "SIGN_ALLOW_DOMAINS"):
         if env.get(key):
             app.config[key] = env[key]
-    if env.get("SERVER_ALIASES"):  # comma-separated
-        aliases = (name.strip() for name in env["SERVER_ALIASES"].split(","))
-        app.config["SERVER_ALIASES"] = tuple(name for name in aliases if name)
+    if env.get("SERVER_ALIASES"):
+        app.config["SERVER_ALIASES"] = tuple(_items(env["SERVER_ALIASES"]))
     if env.get("SESSION_COOKIE_SECURE"):
         app.config["SESSION_COOKIE_SECURE"] = env["SESSION_COOKIE_SECURE"].lower() in ("1", "true", "yes")
     app.config["SECRET_KEY"] = env.get("SECRET_KEY")
     if env.get("SECRET_KEY_FALLBACKS"):
-        app.config["SECRET_KEY_FALLBACKS"] = [key.strip() for key in env["SECRET_KEY_FALLBACKS"].split(",")
-                                              if key.strip()]
+        app.config["SECRET_KEY_FALLBACKS"] = _items(env["SECRET_KEY_FALLBACKS"])
     if test_config:
         app.config.update(test_config)
 
