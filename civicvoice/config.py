@@ -62,6 +62,7 @@ class Config:
     LETTER_CHUNK_ROWS = 1000
     ATTACHMENTS_PER_PROPOSAL = 10
     UPLOAD_DIR: str | None = None  # default: instance/uploads (never under static/)
+    STORAGE_BACKEND = "local"  # local: UPLOAD_DIR; s3: S3-compatible object storage (more than one app host)
     TRUSTED_PROXIES = 0  # number of reverse proxies whose X-Forwarded-For is trusted
     # The site's public address: every absolute link it writes (mail, letters and their QR code, calendar
     # files), and the host it answers to; https and required in production. Any other host gets a 400.
@@ -171,7 +172,7 @@ def load(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
     if env.get("REDIS_URL"):
         app.config["REDIS_URL"] = env["REDIS_URL"]
-    for key in ("UPLOAD_DIR", "BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+    for key in ("UPLOAD_DIR", "STORAGE_BACKEND", "BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
                 "MAIL_OUTBOX_DIR"):
         if env.get(key):
             app.config[key] = env[key]

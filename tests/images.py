@@ -18,9 +18,9 @@ from types import SimpleNamespace
 from sqlalchemy import Integer, inspect, select, text
 
 from civicvoice import create_app
+from civicvoice.storage import upload_folder as upload_directory
 from civicvoice.database import UTCDateTime, utcnow
 from civicvoice.extensions import db
-from civicvoice.proposals.attachments import _directory as upload_directory
 
 
 @dataclass
@@ -60,7 +60,7 @@ def _capture(result, folder: Path) -> Image:
             timestamps[table.name] = [column.name for column in table.columns
                                       if isinstance(column.type, UTCDateTime)]
     uploads = None
-    if any(upload_directory().iterdir()):
+    if upload_directory().is_dir() and any(upload_directory().iterdir()):
         uploads = folder / "uploads"
         shutil.copytree(upload_directory(), uploads)
     frozen = _freeze(result)

@@ -1,11 +1,11 @@
 """The council's side in the browser: its inbox, each letter with the answer forms, the residents' check, and the
 public accountability pages. Registered on the council blueprint."""
-from flask import abort, flash, render_template, request, send_file, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import permissions
+from .. import permissions, storage
 from ..communities.models import Community, Council
 from ..database import write_transaction
 from ..deliberation import services as deliberation
@@ -15,7 +15,7 @@ from ..i18n import direction
 from ..letters import deadlines
 from ..letters.models import Letter
 from ..params import query_int
-from ..proposals import attachments, states
+from ..proposals import states
 from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
 from ..proposals.models import CATEGORIES
@@ -168,7 +168,7 @@ def progress(council_id, letter_id):
 # Photos -------------------------------------------------------------------------------------------
 
 def _image(key: str, content_type: str, cache: str):
-    response = send_file(attachments.path_for(key), mimetype=content_type, max_age=0, conditional=True)
+    response = storage.send(key, content_type, max_age=0, conditional=True)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = cache
     return response

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import activity
+from .. import activity, storage
 from ..communities import services as communities
 from ..database import utcnow
 from ..errors import Conflict, InvalidInput
@@ -119,7 +119,7 @@ def _add(actor, letter, **fields) -> CouncilResponse:
     except IntegrityError:
         raise Conflict(_("Someone at the council has just done this: reload the page.")) from None
     for upload in uploads:
-        db.session.add(ResponsePhoto(response_id=response.id, storage_key=attachments.store(upload.data),
+        db.session.add(ResponsePhoto(response_id=response.id, storage_key=storage.save(upload.data, upload.content_type),
                                      content_type=upload.content_type))
     db.session.flush()
     return response
@@ -242,7 +242,7 @@ def check(user, proposal: Proposal, verdict: str, comment: str = "",
     item = existing or ResolutionCheck(response_id=response.id, proposal_id=proposal.id, user_id=user.id)
     item.verdict, item.comment = verdict, comment
     if upload is not None:
-        item.photo_key, item.photo_type = attachments.store(upload.data), upload.content_type
+        item.photo_key, item.photo_type = storage.save(upload.data, upload.content_type), upload.content_type
     if existing is None:
         try:
             with db.session.begin_nested():

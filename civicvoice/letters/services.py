@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import activity, mail
+from .. import activity, mail, storage
 from ..accounts.models import User
 from ..communities.models import Community, Membership
 from ..database import lock_row, utcnow
@@ -269,7 +269,7 @@ def approve(actor, letter: Letter, *, version_number: int | None = None, seen: s
             raise LetterChanged(now)
     version.verification_code = new_code()
     data, pages = document.pdf(letter, version)
-    version.pdf_key = attachments.store(data)
+    version.pdf_key = storage.save(data, "application/pdf")
     version.pdf_sha256 = hashlib.sha256(data).hexdigest()
     version.pdf_pages, version.pdf_size = pages, len(data)
     version.approved_by_id = actor.id
@@ -283,7 +283,7 @@ def approve(actor, letter: Letter, *, version_number: int | None = None, seen: s
 
 
 def issued_pdf(version: LetterVersion) -> bytes:
-    return attachments.path_for(version.pdf_key).read_bytes()
+    return storage.read(version.pdf_key)
 
 
 # Sending ------------------------------------------------------------------------------------------
@@ -340,7 +340,7 @@ def record_hand_delivery(actor, letter: Letter, *, delivered_on: date, delivered
               "registry_number": registry_number.strip()}
     if receipt is not None:
         upload = attachments.prepare([receipt])[0]
-        values |= {"receipt_key": attachments.store(upload.data), "receipt_type": upload.content_type}
+        values |= {"receipt_key": storage.save(upload.data, upload.content_type), "receipt_type": upload.content_type}
     _mark_sent(actor, letter, **values)
 
 

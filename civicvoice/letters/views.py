@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import permissions, sections
+from .. import permissions, sections, storage
 from ..database import write_transaction
 from ..errors import InvalidInput
 from ..extensions import db
@@ -224,7 +224,7 @@ def receipt(proposal_id):
     letter = _letter(proposal_id)
     if not letter.receipt_key:
         abort(404)
-    response = send_file(attachments.path_for(letter.receipt_key), mimetype=letter.receipt_type,
+    response = storage.send(letter.receipt_key, letter.receipt_type,
                          download_name=f"{letter.reference.replace('/', '-')}-receipt."
                                        f"{attachments.EXTENSIONS.get(letter.receipt_type, 'bin')}", max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

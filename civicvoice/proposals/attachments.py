@@ -2,7 +2,6 @@
 stored outside static/ under a random name."""
 import hashlib
 import io
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 
-from .. import activity
+from .. import activity, storage
 from ..errors import InvalidInput
 from ..i18n import format_number
 from ..extensions import db
@@ -40,16 +39,6 @@ def _strip_metadata(data: bytes, kind: str) -> bytes:
             return out.getvalue()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise InvalidInput(_("This image could not be read. Try another file.")) from None
-
-
-def _directory() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"] or Path(current_app.instance_path) / "uploads")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def path_of(attachment: Attachment) -> Path:
-    return _directory() / attachment.storage_key
 
 
 def _safe_name(filename: str, kind: str) -> str:
@@ -103,21 +92,10 @@ def prepare(files: list[tuple[bytes, str]], proposal=None) -> list[Upload]:
     return uploads
 
 
-def store(data: bytes) -> str:
-    """Write checked bytes under a new random name in the upload folder; returns the name."""
-    key = secrets.token_hex(24)
-    (_directory() / key).write_bytes(data)
-    return key
-
-
-def path_for(key: str) -> Path:
-    return _directory() / key
-
-
 def add(uploader, proposal, upload: Upload) -> Attachment:
     """Store one prepared file for the demand under a random name, with its row."""
     data = upload.data
-    key = store(data)
+    key = storage.save(data, upload.content_type)
     attachment = Attachment(proposal_id=proposal.id, uploader_id=uploader.id, filename=upload.filename,
                             content_type=upload.content_type, size=len(data), storage_key=key,
                             sha256=hashlib.sha256(data).hexdigest())
@@ -128,11 +106,10 @@ def add(uploader, proposal, upload: Upload) -> Attachment:
 
 
 def remove(actor, attachment: Attachment) -> None:
-    proposal_id = attachment.proposal_id
-    path = path_of(attachment)
+    proposal_id, key = attachment.proposal_id, attachment.storage_key
     db.session.delete(attachment)
     db.session.flush()
-    path.unlink(missing_ok=True)
+    storage.delete(key)
     activity.record(actor, "proposal.attachment_removed", attachment, None, proposal_id=proposal_id)
 
 

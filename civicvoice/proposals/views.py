@@ -1,9 +1,9 @@
-from flask import Blueprint, abort, current_app, flash, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions, sections
+from .. import permissions, sections, storage
 from ..accounts import services as accounts
 from ..activity import messages
 from ..activity.services import timeline
@@ -337,7 +337,7 @@ def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
 @bp.route("/demands/<int:proposal_id>/attachments/<int:attachment_id>")
 def attachment(proposal_id, attachment_id):
     item = _attachment(visible_proposal(proposal_id), attachment_id)
-    response = send_file(attachments.path_of(item), mimetype=item.content_type, download_name=item.filename,
+    response = storage.send(item.storage_key, item.content_type, download_name=item.filename,
                          as_attachment=item.content_type == "application/pdf", max_age=0, conditional=True)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from .. import activity
+from .. import activity, storage
 from ..accounts.models import User
 from ..accounts.names import has_web_address
 from ..communities import services as communities
@@ -18,7 +18,6 @@ from ..errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from ..extensions import db
 from ..i18n import to_ascii_digits
 from ..proposals import states
-from ..proposals.attachments import store
 from ..proposals.models import Proposal
 from ..proposals.services import authors
 from . import networks
@@ -254,7 +253,7 @@ def record_paper_batch(actor, proposal: Proposal, *, centre, collected_on: date,
     if collected_on > date.today():
         raise InvalidInput(_("The date cannot be in the future."))
     batch = PaperBatch(proposal_id=proposal.id, centre_id=centre.id if centre else None, collected_on=collected_on,
-                       entered_by_id=actor.id, scan_key=store(scan.data), scan_type=scan.content_type,
+                       entered_by_id=actor.id, scan_key=storage.save(scan.data, scan.content_type), scan_type=scan.content_type,
                        scan_filename=scan.filename)
     db.session.add(batch)
     db.session.flush()

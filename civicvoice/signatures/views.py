@@ -12,7 +12,6 @@ from flask import (
     jsonify,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,7 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from .. import permissions, sections, throttle
+from .. import permissions, sections, storage, throttle
 from ..accounts import services as accounts
 from ..accounts.signals import email_verified
 from ..communities import services as communities
@@ -290,7 +289,7 @@ def scan(proposal_id, batch_id):
     permissions.require(rules.can_manage_signatures(current_user, proposal))
     batch = db.first_or_404(db.select(PaperBatch).where(PaperBatch.id == batch_id,
                                                         PaperBatch.proposal_id == proposal.id))
-    response = send_file(attachments.path_for(batch.scan_key), mimetype=batch.scan_type,
+    response = storage.send(batch.scan_key, batch.scan_type,
                          download_name=batch.scan_filename, as_attachment=True, max_age=0)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"

@@ -8,6 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from civicvoice import storage
 from civicvoice.activity.models import Event, Notification
 from civicvoice.communities import services as communities
 from civicvoice.council import responses
@@ -321,7 +322,7 @@ def test_a_photo_is_stored_reencoded_without_its_exif(app, db):
     db.session.commit()
     [photo] = update.photos
     assert photo.content_type == "image/jpeg"
-    stored = attachments.path_for(photo.storage_key).read_bytes()
+    stored = storage.read(photo.storage_key)
     assert stored != original and stored.startswith(b"\xff\xd8\xff")
     with Image.open(io.BytesIO(stored)) as image:
         assert dict(image.getexif()) == {} and "exif" not in image.info
@@ -334,7 +335,7 @@ def test_an_answer_carries_photos(app, db):
                               photos=[(png(), "plan.png"), (jpeg_with_exif(), "site.jpg")])
     db.session.commit()
     assert [p.content_type for p in answer.photos] == ["image/png", "image/jpeg"]
-    assert all(attachments.path_for(p.storage_key).exists() for p in answer.photos)
+    assert all(storage.exists(p.storage_key) for p in answer.photos)
 
 
 def test_a_pdf_is_not_a_photo(app, db):
@@ -389,7 +390,7 @@ def test_changing_ones_answer_updates_the_same_row(app, db):
     assert second.id == first.id
     rows = list(db.session.scalars(select(ResolutionCheck).where(ResolutionCheck.response_id == report.id)))
     assert [(r.user_id, r.verdict, r.comment) for r in rows] == [(signers[0].id, "contest", "ما زال الشارع مظلماً")]
-    assert second.photo_type == "image/jpeg" and attachments.path_for(second.photo_key).exists()
+    assert second.photo_type == "image/jpeg" and storage.exists(second.photo_key)
     assert responses.tally(report) == {"confirm": 0, "contest": 1}
     # The check stays off the demand's timeline: its events have the check as subject.
     verbs = set(db.session.scalars(select(Event.verb).where(Event.subject_type == "resolution_checks")))

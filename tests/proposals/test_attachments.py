@@ -9,6 +9,7 @@ import pytest
 from PIL import ExifTags, Image, PngImagePlugin
 from sqlalchemy import func, select
 
+from civicvoice import storage
 from civicvoice.activity.models import Event
 from civicvoice.communities.services import link_councils
 from civicvoice.extensions import db
@@ -117,7 +118,7 @@ def test_files_live_outside_static_under_random_names(app, w):
     static = Path(app.static_folder).resolve()
     names = []
     for a in attachments.of(proposal):
-        path = attachments.path_of(a).resolve()
+        path = (storage.upload_folder() / a.storage_key).resolve()
         assert path.is_file() and static not in path.parents
         assert re.fullmatch(r"[0-9a-f]{48}", path.name)  # nothing of the uploaded name, nothing guessable
         names.append(a.filename)
@@ -128,14 +129,14 @@ def test_files_live_outside_static_under_random_names(app, w):
 @pytest.mark.app_config(UPLOAD_DIR=None)
 def test_the_default_upload_directory_is_in_the_instance_folder(app, w):
     proposal = _draft(w, [(png(), "a.png")])
-    path = attachments.path_of(attachments.of(proposal)[0])
+    path = storage.upload_folder() / attachments.of(proposal)[0].storage_key
     assert path.parent == Path(app.instance_path) / "uploads"
 
 
 def test_the_upload_directory_is_configurable(app, tmp_path, w):
     app.config["UPLOAD_DIR"] = str(tmp_path / "elsewhere")
     proposal = _draft(w, [(png(), "a.png")])
-    assert attachments.path_of(attachments.of(proposal)[0]).parent == tmp_path / "elsewhere"
+    assert storage.upload_folder().joinpath(attachments.of(proposal)[0].storage_key).parent == tmp_path / "elsewhere"
     assert len(list((tmp_path / "elsewhere").iterdir())) == 1
 
 
@@ -260,21 +261,21 @@ def test_exif_gps_and_artist_are_stripped_from_a_jpeg(client, login_as, w):
         assert image.format == "JPEG" and image.size == (8, 6)
         assert dict(image.getexif()) == {}
         assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
-    assert attachments.path_of(a).read_bytes() == body  # what is stored is the cleaned copy
+    assert storage.read(a.storage_key) == body  # what is stored is the cleaned copy
 
 
 def test_exif_orientation_is_applied_before_it_is_dropped(w):
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 6  # the camera was held sideways
     proposal = _draft(w, [(jpeg(size=(8, 4), exif=exif), "sideways.jpg")])
-    with Image.open(attachments.path_of(attachments.of(proposal)[0])) as image:
+    with Image.open(io.BytesIO(storage.read(attachments.of(proposal)[0].storage_key))) as image:
         assert image.size == (4, 8)
         assert ExifTags.Base.Orientation not in image.getexif()
 
 
 def test_png_text_chunks_are_stripped(w):
     proposal = _draft(w, [(png(text={"Author": "Salma Haddad", "Comment": "home address"}), "plan.png")])
-    data = attachments.path_of(attachments.of(proposal)[0]).read_bytes()
+    data = storage.read(attachments.of(proposal)[0].storage_key)
     assert b"Salma" not in data and b"home address" not in data
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "PNG" and not image.text
@@ -283,7 +284,7 @@ def test_png_text_chunks_are_stripped(w):
 def test_a_pdf_is_stored_as_uploaded(w):
     proposal = _draft(w, [(PDF, "report.pdf")])
     a = attachments.of(proposal)[0]
-    assert attachments.path_of(a).read_bytes() == PDF and a.size == len(PDF)
+    assert storage.read(a.storage_key) == PDF and a.size == len(PDF)
 
 
 # Download. ---------------------------------------------------------------------------------------------
@@ -336,14 +337,14 @@ def test_an_attachment_is_only_found_under_its_own_demand(client, w):
 def test_an_author_removes_an_attachment(app, client, login_as, w):
     proposal = _draft(w, [(png(), "one.png"), (PDF, "two.pdf")])
     one, two = attachments.of(proposal)
-    path, one_id = attachments.path_of(one), one.id
+    key, one_id = one.storage_key, one.id
     login_as(w.author)
     edit_page = client.get(f"/demands/{proposal.id}/edit").get_data(as_text=True)
     assert f"/demands/{proposal.id}/attachments/{one_id}/remove" in edit_page
     response = client.post(f"/demands/{proposal.id}/attachments/{one_id}/remove")
     assert response.status_code == 303 and response.headers["Location"] == f"/demands/{proposal.id}/edit"
     assert [a.id for a in attachments.of(proposal)] == [two.id]
-    assert not path.exists() and attachments.path_of(two).exists()
+    assert not storage.exists(key) and storage.exists(two.storage_key)
     assert _download(client, f"/demands/{proposal.id}/attachments/{one_id}")[0] == 404
     assert client.post(f"/demands/{proposal.id}/attachments/{one_id}/remove").status_code == 404
     removed = db.session.scalar(select(Event).where(Event.verb == "proposal.attachment_removed"))
