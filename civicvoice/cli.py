@@ -1,6 +1,8 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
 `flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`,
-`flask volunteers send-reminders`, `flask sessions purge`."""
+`flask volunteers send-reminders`, `flask sessions purge`, `flask backup create|restore|prune`."""
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -150,7 +152,68 @@ def worker(burst):
     work(burst=burst)
 
 
+backup_cli = AppGroup("backup", help="Backups of the database and the stored files.")
+
+
+@backup_cli.command("create")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the archive to (default: BACKUP_DIR, instance/backups).")
+def create_backup(output):
+    """Write one archive (the database's dump, every stored file, a manifest of checksums) and print its path
+    (systemd timer or cron, nightly; then `flask backup prune`)."""
+    from . import backups
+
+    try:
+        path = backups.create(output)
+    except backups.BackupError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(str(path))
+
+
+@backup_cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before restoring.")
+def restore_backup(archive, yes):
+    """Check ARCHIVE's checksums, then restore it into an empty database (DATABASE_URL) and an empty storage."""
+    from . import backups
+
+    try:
+        manifest = backups.verify(archive)
+        click.echo(f"{archive}: {len(manifest['members'])} member(s), every checksum right; taken "
+                   f"{manifest['created_at']} (version {manifest.get('app_version')}, migration "
+                   f"{manifest.get('alembic_revision')}).")
+        backups.check_target(manifest)
+        if not yes:
+            click.confirm("Restore it into this database and storage?", abort=True)
+        done = backups.restore(archive, manifest)
+    except backups.BackupError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Restored the database and {done['files']} file(s).")
+    if done["upgrade"]:
+        click.echo(f"The backup was taken at migration {done['revision']}; this version is at "
+                   f"{', '.join(done['heads'])}: run `flask db upgrade` now.")
+
+
+@backup_cli.command("prune")
+@click.option("--keep-daily", type=click.IntRange(min=0), default=7, show_default=True,
+              help="Keep the newest archive of each of the last N days that have one.")
+@click.option("--keep-weekly", type=click.IntRange(min=0), default=4, show_default=True,
+              help="… of each of the last N weeks.")
+@click.option("--keep-monthly", type=click.IntRange(min=0), default=6, show_default=True,
+              help="… of each of the last N months.")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
+def prune_backups(keep_daily, keep_weekly, keep_monthly, dry_run):
+    """Delete the archives in BACKUP_DIR that no rule keeps (the newest is always kept)."""
+    from . import backups
+
+    kept, deleted = backups.prune({"daily": keep_daily, "weekly": keep_weekly, "monthly": keep_monthly},
+                                  dry_run=dry_run)
+    for path in deleted:
+        click.echo(f"{'would delete' if dry_run else 'deleted'} {path}")
+    click.echo(f"{len(kept)} archive(s) kept, {len(deleted)} {'to delete' if dry_run else 'deleted'}.")
+
+
 def init_app(app) -> None:
     for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli,
-                  volunteers_cli, sessions_cli):
+                  volunteers_cli, sessions_cli, backup_cli):
         app.cli.add_command(group)

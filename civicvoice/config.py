@@ -63,6 +63,10 @@ class Config:
     ATTACHMENTS_PER_PROPOSAL = 10
     UPLOAD_DIR: str | None = None  # default: instance/uploads (never under static/)
     STORAGE_BACKEND = "local"  # local: UPLOAD_DIR; s3: S3-compatible object storage (more than one app host)
+    # `flask backup create` writes here and `flask backup prune` prunes here (default: instance/backups).
+    BACKUP_DIR: str | None = None
+    # The folder of pg_dump and pg_restore when those on PATH are older than the server (/usr/lib/postgresql/17/bin).
+    BACKUP_PG_BIN: str | None = None
     TRUSTED_PROXIES = 0  # number of reverse proxies whose X-Forwarded-For is trusted
     # The site's public address: every absolute link it writes (mail, letters and their QR code, calendar
     # files), and the host it answers to; https and required in production. Any other host gets a 400.
@@ -174,6 +178,9 @@ def load(app, test_config: dict | None) -> None:
         app.config["REDIS_URL"] = env["REDIS_URL"]
     for key in ("UPLOAD_DIR", "STORAGE_BACKEND", "BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
                 "MAIL_OUTBOX_DIR"):
+        if env.get(key):
+            app.config[key] = env[key]
+    for key in ("BACKUP_DIR", "BACKUP_PG_BIN"):
         if env.get(key):
             app.config[key] = env[key]
     if env.get("MAIL_PORT"):
