@@ -29,7 +29,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
 from psycopg.conninfo import make_conninfo
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import URL, inspect, make_url, text
 
 from . import storage
 from .extensions import db, migrate
@@ -59,9 +59,8 @@ def folder(app=None) -> Path:
     return Path(app.config.get("BACKUP_DIR") or Path(app.instance_path) / "backups")
 
 
-def database_kind(url: str | None = None) -> str:
-    url = url or current_app.config["SQLALCHEMY_DATABASE_URI"]
-    kind = make_url(url).get_backend_name()
+def database_kind(url=None) -> str:
+    kind = make_url(url or db.engine.url).get_backend_name()
     if kind not in DUMPS:
         raise BackupError(f"Backups know PostgreSQL and SQLite databases, not {kind!r}.")
     return kind
@@ -77,7 +76,7 @@ def create(output: Path | None = None) -> Path:
     final = target / f"{PREFIX}{now.strftime(STAMP)}.tar"
     if final.exists():
         raise BackupError(f"{final} already exists (one backup per second): try again.")
-    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    url = db.engine.url  # as Flask-SQLAlchemy made it (a relative SQLite path is under the instance folder)
     kind = database_kind(url)
     # The work folder is beside the archive (same disk, mode 0700), not in a shared /tmp that may be small.
     with tempfile.TemporaryDirectory(dir=target, prefix=".backup-") as work:
@@ -134,7 +133,7 @@ class _Hashing:
         return data
 
 
-def _dump(kind: str, url: str, path: Path) -> None:
+def _dump(kind: str, url: URL, path: Path) -> None:
     if kind == "postgresql":
         conninfo, env = _libpq(url)
         _run("pg_dump", ["--format=custom", "--no-password", f"--file={path}", f"--dbname={conninfo}"], env)
@@ -172,7 +171,9 @@ def verify(path: Path) -> dict:
                 raise BackupError(f"{damaged}: it has no {MANIFEST}. Nothing was restored.")
             try:
                 manifest = json.loads(archive.extractfile(members[MANIFEST]).read())
-                kind, expected = manifest["database"], manifest["members"]
+                kind, expected = str(manifest["database"]), manifest["members"]
+                if not all(isinstance(entry, dict) for entry in expected.values()):
+                    raise ValueError(MANIFEST)
             except (ValueError, KeyError, TypeError, AttributeError):
                 raise BackupError(f"{damaged}: its {MANIFEST} cannot be read. Nothing was restored.") from None
             if manifest.get("format") != FORMAT:
@@ -241,7 +242,7 @@ def restore(path: Path, manifest: dict) -> dict:
     """Restore a verified archive (see verify, check_target): the database, then the files. Returns what was done,
     and whether the database needs `flask db upgrade` (a backup taken at an older migration)."""
     kind = manifest["database"]
-    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    url = db.engine.url
     db.session.remove()
     with tarfile.open(path, mode="r:") as archive, tempfile.TemporaryDirectory(prefix="civicvoice-restore-") as work:
         dump = Path(work) / DUMPS[kind]
@@ -333,14 +334,14 @@ def prune(keep: dict[str, int], where: Path | None = None, dry_run: bool = False
 
 # --- PostgreSQL's client tools -----------------------------------------------------------------------------------
 
-def _sqlite_path(url: str) -> str:
+def _sqlite_path(url: URL) -> str:
     path = make_url(url).database
     if not path or path == ":memory:" or path.startswith("file:"):
         raise BackupError("Backups need the SQLite database in a file (DATABASE_URL sqlite:////path/to/file.db).")
     return path
 
 
-def _libpq(url: str) -> tuple[str, dict]:
+def _libpq(url: URL) -> tuple[str, dict]:
     """The URL as a libpq connection string (quoted by psycopg: no shell, no option injection) and the environment
     for the tool: the password in PGPASSWORD, never on a command line that `ps` shows."""
     parts = make_url(url)
