@@ -100,6 +100,8 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in each process's memory until it is back (a weaker limit, never a 500).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute"
     LOGIN_LIMIT_PER_IP = "30 per minute"
     MAIL_FORM_LIMIT = "5 per hour"  # register, reset and resend forms, per IP

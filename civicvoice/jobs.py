@@ -3,6 +3,7 @@ import logging
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,12 @@ def run_later(func, *args, **kwargs) -> None:
     runs it inside an application context (see `flask jobs worker`).
     """
     if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_INLINE"):
-        queue().enqueue(func, *args, **kwargs)
-        return
+        try:
+            queue().enqueue(func, *args, **kwargs)
+            return
+        except RedisError:
+            # Redis is down: the job runs here and now (slower for this request), rather than being lost.
+            log.warning("Job queue unreachable: %s runs in this request", getattr(func, "__name__", func))
     # A fresh application context, as a worker has: its own database session, since this often runs right
     # after a commit, when the caller's session may not emit SQL any more.
     with current_app.app_context():
