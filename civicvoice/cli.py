@@ -1,6 +1,6 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
 `flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`,
-`flask volunteers send-reminders`, `flask sessions purge`."""
+`flask volunteers send-reminders`, `flask sessions purge`, `flask retention run`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -47,6 +47,22 @@ def purge_sessions():
     purged = user_sessions.purge()
     db.session.commit()
     click.echo(f"{purged} ended session(s) deleted.")
+
+
+retention_cli = AppGroup("retention", help="What the site stops keeping, and when.")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only say how many items of each kind would go; change nothing.")
+def retention_run(dry_run):
+    """Delete or reduce what is kept past its time (RETENTION_* settings): ended sessions, spent links, old mail,
+    old account logs, signers' details beyond the letter of demands long closed, accounts never verified (safe to
+    run at any time; cron, once a day)."""
+    from .retention import run
+
+    counts = run(dry_run=dry_run)
+    for kind, count in counts.items():
+        click.echo(f"{kind}: {count}{' would go' if dry_run else ''}")
 
 
 volunteers_cli = AppGroup("volunteers", help="Volunteer opportunities.")
@@ -152,5 +168,5 @@ def worker(burst):
 
 def init_app(app) -> None:
     for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli,
-                  volunteers_cli, sessions_cli):
+                  volunteers_cli, sessions_cli, retention_cli):
         app.cli.add_command(group)
