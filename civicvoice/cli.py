@@ -1,6 +1,7 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
 `flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`,
-`flask volunteers send-reminders`, `flask sessions purge`, `flask backup create|restore|prune`."""
+`flask volunteers send-reminders`, `flask sessions purge`, `flask backup create|restore|prune`,
+`flask retention run`."""
 from pathlib import Path
 
 import click
@@ -49,6 +50,22 @@ def purge_sessions():
     purged = user_sessions.purge()
     db.session.commit()
     click.echo(f"{purged} ended session(s) deleted.")
+
+
+retention_cli = AppGroup("retention", help="What the site stops keeping, and when.")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only say how many items of each kind would go; change nothing.")
+def retention_run(dry_run):
+    """Delete or reduce what is kept past its time (RETENTION_* settings): ended sessions, spent links, old mail,
+    old account logs, signers' details beyond the letter of demands long closed, accounts never verified (safe to
+    run at any time; cron, once a day)."""
+    from .retention import run
+
+    counts = run(dry_run=dry_run)
+    for kind, count in counts.items():
+        click.echo(f"{kind}: {count}{' would go' if dry_run else ''}")
 
 
 volunteers_cli = AppGroup("volunteers", help="Volunteer opportunities.")
@@ -215,5 +232,5 @@ def prune_backups(keep_daily, keep_weekly, keep_monthly, dry_run):
 
 def init_app(app) -> None:
     for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli,
-                  volunteers_cli, sessions_cli, backup_cli):
+                  volunteers_cli, sessions_cli, backup_cli, retention_cli):
         app.cli.add_command(group)

@@ -13,10 +13,13 @@ SESSION_SETTINGS = ("SESSION_IDLE_MINUTES_STAFF", "SESSION_IDLE_MINUTES", "SESSI
 # The business-logic limits (ASVS 2.1.3) besides the sessions': an operator sets each from the environment, and the
 # README names each (tests/security/test_limits.py finds them in Config by name and checks both).
 RATE_LIMITS = ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_IP", "MAIL_FORM_LIMIT", "SIGN_LIMIT_PER_ACCOUNT",
-               "SIGN_LIMIT_PER_IP", "POST_LIMIT_PER_ACCOUNT")  # Flask-Limiter's syntax: "5 per minute;30 per hour"
+               "SIGN_LIMIT_PER_IP", "POST_LIMIT_PER_ACCOUNT", "DATA_EXPORT_LIMIT")  # Flask-Limiter's syntax: "5 per minute;30 per hour"
 COUNT_LIMITS = ("MAX_CONTENT_LENGTH", "ATTACHMENT_MAX_BYTES", "ATTACHMENTS_PER_PROPOSAL", "PASSWORD_MIN_LENGTH",
                 "PASSWORD_MAX_LENGTH", "EMAIL_TOKEN_MAX_AGE", "RESET_TOKEN_MAX_AGE", "INVITE_TOKEN_MAX_AGE",
                 "REPORT_THRESHOLD", "PER_PAGE", "ARGUMENTS_PER_PAGE", "ARGUMENT_EDIT_MINUTES", "MAX_PER_PAGE")
+# How long personal data is kept (`flask retention run`): whole numbers of at least 1, from the environment too.
+RETENTION_SETTINGS = ("RETENTION_SIGNER_MONTHS", "RETENTION_UNCONFIRMED_DAYS", "RETENTION_OUTBOX_DAYS",
+                      "RETENTION_LOG_DAYS")
 WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development", "civicvoice"}
 # Outside production the site also answers on these names (http://localhost:5000 as well as BASE_URL).
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
@@ -117,6 +120,17 @@ class Config:
     # Arguments, replies and amendments, per account: a lively debate, not a flood.
     POST_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
 
+    # "Download my data" (a ZIP of everything about the person, their files included), per account.
+    DATA_EXPORT_LIMIT = "3 per hour"
+
+    # Retention (`flask retention run`, daily). Signers of a demand closed this long ago (rejected, not adopted,
+    # resolved, declined, withdrawn, merged) keep only what its letter holds: their comment, a paper signer's
+    # phone, the networks signing was checked against, and the signatures that never counted, go.
+    RETENTION_SIGNER_MONTHS = 12
+    RETENTION_UNCONFIRMED_DAYS = 30  # accounts whose address was never verified, that wrote and signed nothing
+    RETENTION_OUTBOX_DAYS = 30  # mail delivered (or given up on), and the files of MAIL_BACKEND=outbox
+    RETENTION_LOG_DAYS = 365  # an account's own log (sign-outs, password and profile changes, downloads)
+
     # Reports from this many different people (email confirmed) hide an item until the committee reviews it;
     # each community may change it (moderation rules).
     REPORT_THRESHOLD = 3
@@ -193,6 +207,9 @@ def load(app, test_config: dict | None) -> None:
     for key, least in (*((key, 1) for key in COUNT_LIMITS), ("MAIL_CAP_PER_HOUR", 0)):  # a cap of 0: no cap
         if env.get(key):
             app.config[key] = _whole_number(key, env[key], least)
+    for key in RETENTION_SETTINGS:
+        if env.get(key):
+            app.config[key] = _whole_number(key, env[key], 1)
     if env.get("MAIL_USE_TLS"):
         app.config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
     for key in SESSION_SETTINGS:

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_request_context, render_template
-from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, func, or_, select,
-                        update)
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, and_, delete, func, or_,
+                        select, update)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -274,6 +274,30 @@ def _hand_over(message: OutboxMessage) -> None:
     path = outbox_dir / f"{uuid.uuid4().hex}.eml"
     path.write_bytes(bytes(mail))
     log.info("Mail to %r: %s (%s)\n%s", data["to"], data["subject"], path, data["body"])
+
+
+# Retention (`flask retention run`) -------------------------------------------------------------
+
+def purge(before: datetime, *, dry_run: bool = False) -> int:
+    """Delete the messages delivered before `before`, and those given up on (MAX_ATTEMPTS) written before it, with
+    their attachments; returns how many (`dry_run`: only counts them). The hourly caps count the last hour only."""
+    done = or_(and_(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at <= before),
+               and_(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts >= MAX_ATTEMPTS,
+                    OutboxMessage.created_at <= before))
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(done))
+    return db.session.execute(delete(OutboxMessage).where(done).execution_options(synchronize_session=False)).rowcount
+
+
+def purge_files(before: datetime, *, dry_run: bool = False) -> int:
+    """Delete the files the outbox backend wrote (MAIL_OUTBOX_DIR) before `before`; returns how many."""
+    folder = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    old = [path for path in sorted(folder.glob("*.eml")) if path.is_file()
+           and path.stat().st_mtime <= before.timestamp()] if folder.is_dir() else []
+    if not dry_run:
+        for path in old:
+            path.unlink(missing_ok=True)
+    return len(old)
 
 
 def outbox(app) -> list[dict]:

@@ -1,5 +1,5 @@
 """The security log (logger `civicvoice.security`): failed sign-ins, refused permissions, rate limits, CSRF
-failures and sessions, one line each.
+failures, sessions, downloads of one's own data and deleted accounts, one line each.
 
 Refusals are WARNING, sessions starting and ending INFO. A line reads `<event> key=value …`; the same fields are
 on the record as `record.security` (for a JSON formatter). What a request supplied (addresses, paths, user
@@ -106,6 +106,16 @@ def session_started(user_id: int, session_id: int, remembered: bool) -> None:
 def session_ended(user_id: int, session_id: int | None, reason: str, count: int | None = None) -> None:
     event(logging.INFO, "session ended", who=False, user=tag("user", user_id), session=session_id, reason=reason,
           count=count)
+
+
+def personal_data_exported(user_id: int, size: int) -> None:
+    """Someone downloaded everything the site holds about them ("Download my data")."""
+    event(logging.INFO, "personal data exported", user=tag("user", user_id), bytes=size)
+
+
+def account_deleted(user_id: int, reason: str) -> None:
+    """An account was erased: by its owner ("self"), or by retention ("unconfirmed": never verified)."""
+    event(logging.INFO, "account deleted", who=False, user=tag("user", user_id), reason=reason)
 
 
 def session_not_live() -> None:

@@ -30,7 +30,7 @@ FEATURES = {
     "dashboard": ("council", "letters", "moderation", "voting"),
 }
 # What puts the application together: it may import anything, nothing imports it.
-APPLICATION = ("__init__", "cli", "demo")
+APPLICATION = ("__init__", "cli", "demo", "retention")
 # Imports a function may hold: WeasyPrint is loaded only when a PDF is asked for (the app runs without its system
 # libraries), and command-line commands load what they run.
 LAZY_ALLOWED = {("pdf", "weasyprint")}

@@ -140,6 +140,7 @@ def _by_case(cases, roles, **exceptions) -> dict:
 MATRIX = {
     "can_view_notifications": EVERYONE_SIGNED_IN,
     "can_manage_sessions": EVERYONE_SIGNED_IN,
+    "can_download_own_data": EVERYONE_SIGNED_IN,
     "can_administer_site": {"admin"},
     "can_create_community": {"admin"},
     "can_create_council": {"admin"},

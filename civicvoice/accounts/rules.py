@@ -29,6 +29,12 @@ def can_manage_sessions(user) -> bool:
 
 
 @rule
+def can_download_own_data(user) -> bool:
+    """Download everything the site holds about oneself ("Download my data"): one's own, never anyone else's."""
+    return signed_in(user)
+
+
+@rule
 def can_end_session(user, user_session) -> bool:
     """Sign out one device: one's own sessions only (anyone else's is not even shown to exist)."""
     return signed_in(user) and user_session.user_id == user.id

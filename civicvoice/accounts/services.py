@@ -2,7 +2,7 @@
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from .. import activity, mail
+from .. import activity, mail, securitylog
 from ..activity.models import Notification
 from ..database import utcnow
 from ..errors import InvalidInput
@@ -166,6 +166,14 @@ def delete_account(user: User, password: str) -> None:
     if not passwords.check_password(user.password_hash, password):
         raise InvalidInput(_("Your password is not correct."))
     activity.record(user, "account.deleted", user)
+    erase(user, "self")
+
+
+def erase(user: User, reason: str) -> None:
+    """What deleting an account does, once the deletion is decided and recorded (by its owner above, `reason`
+    "self", or by retention for an address never verified, "unconfirmed"): what the person held goes, what they
+    contributed stays. The security log says so."""
+    securitylog.account_deleted(user.id, reason)
     signals.account_deleted.send(user)
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     sessions.forget_all(user)  # every device signed out, and their names erased too

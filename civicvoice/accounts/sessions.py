@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from .. import activity, securitylog
 from ..database import utcnow
@@ -161,13 +161,20 @@ def sign_out_other_devices(actor: User, current: UserSession) -> int:
     return len(others)
 
 
-def purge(now: datetime | None = None) -> int:
-    """Delete the records of the sessions that are over (revoked, idle too long, too old); returns how many."""
-    now = now or utcnow()
+def _over(now: datetime):
     over = [UserSession.revoked_at.is_not(None), UserSession.expires_at <= now]
     # Idle limits are few (one per kind of session): one condition each keeps the SQL portable.
     for minutes in db.session.scalars(select(UserSession.idle_minutes).distinct()).all():
         over.append(and_(UserSession.idle_minutes == minutes,
                          UserSession.last_seen_at <= now - timedelta(minutes=minutes)))
-    return db.session.execute(delete(UserSession).where(or_(*over))
+    return or_(*over)
+
+
+def purge(now: datetime | None = None, *, dry_run: bool = False) -> int:
+    """Delete the records of the sessions that are over (revoked, idle too long, too old); returns how many
+    (`dry_run`: only counts them)."""
+    over = _over(now or utcnow())
+    if dry_run:
+        return db.session.scalar(select(func.count()).select_from(UserSession).where(over))
+    return db.session.execute(delete(UserSession).where(over)
                               .execution_options(synchronize_session=False)).rowcount

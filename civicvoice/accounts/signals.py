@@ -15,6 +15,19 @@ account_deleted = _signals.signal("account-deleted")
 email_verified = _signals.signal("email-verified")
 
 
+# sender: a list of account ids. A receiver returns those of them (a set) that hold something in its package others
+# rely on: something they wrote or signed, a vote cast, a role. Retention deletes an unverified account only when
+# no receiver names it.
+contributors = _signals.signal("contributors")
+
+
+def contributors_among(user_ids: list[int]) -> set[int]:
+    found = set()
+    for _receiver, ids in contributors.send(list(user_ids)):
+        found |= set(ids or ())
+    return found
+
+
 # sender: a user. A receiver returns True when the person acts for others in its package (on a committee, for a
 # council, as a partner coordinator): such accounts get short sign-in sessions, never remembered.
 acts_for_others = _signals.signal("acts-for-others")

@@ -1,19 +1,21 @@
-from flask import Blueprint, abort, current_app, flash, render_template, request, session, url_for
+import io
+
+from flask import Blueprint, abort, current_app, flash, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import permissions, sections, securitylog, throttle
+from .. import activity, permissions, sections, securitylog, throttle
 from ..activity import services as notifications
 from ..activity.kinds import KINDS
 from ..activity.recipients import read_unsubscribe_token
-from ..database import write_transaction
+from ..database import utcnow, write_transaction
 from ..errors import InvalidInput
 from ..extensions import csrf, db
 from ..forms import ActionForm
 from ..i18n import force_locale, format_number, language
 from ..redirects import safe_next, see_other
-from . import rules, services, signals, signin
+from . import personal, personal_data, rules, services, signals, signin
 from . import sessions as user_sessions
 from .forms import (
     ChangePasswordForm,
@@ -213,6 +215,27 @@ def delete_account():
     return render_template("accounts/delete.html", form=form)
 
 
+def _export_key() -> str:
+    """Downloads are counted per account (a tag of it: limits' keys are stored and logged)."""
+    return "export:" + securitylog.tag("user", current_user.id)
+
+
+@bp.post("/account/data")
+@login_required
+@throttle.limit("DATA_EXPORT_LIMIT", key_func=_export_key)
+def download_data():
+    """Everything the site holds about the person signed in, as a ZIP: data.json and the files they uploaded."""
+    permissions.require(rules.can_download_own_data(current_user))
+    data = personal_data.archive(current_user)
+    activity.record(current_user, "account.data_exported", current_user)
+    db.session.commit()
+    securitylog.personal_data_exported(current_user.id, len(data))
+    response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True, max_age=0,
+                         download_name=f"civicvoice-my-data-{utcnow():%Y-%m-%d}.zip")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # Where one is signed in: each device, and signing the others out ----------------------------------------
 
 @bp.route("/account/sessions")
@@ -296,4 +319,6 @@ def set_language():
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("accounts", personal.export)
+    personal_data.register("activity", personal.export_activity)  # activity lies below accounts: registered here
     signin.init_app(app)

@@ -4,16 +4,17 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import permissions, sections
+from ..accounts import personal_data
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..accounts.rules import can_administer_site
-from ..accounts.signals import account_deleted, acts_for_others
+from ..accounts.signals import account_deleted, acts_for_others, contributors
 from ..activity import kinds
 from ..extensions import db
 from ..forms import ActionForm
 from ..htmx import after_post
 from ..redirects import see_other
-from . import rules, services, texts
+from . import personal, rules, services, texts
 from .forms import (
     AppointByEmailForm,
     CentreForm,
@@ -294,6 +295,8 @@ def councils(slug):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("communities", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("account.profile", "communities", "communities/_my_communities.html",
                  lambda user: {"memberships": services.memberships_of(user)}, order=10)
     texts.register()

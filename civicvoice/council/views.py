@@ -3,6 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions, sections
+from ..accounts import personal_data
+from ..accounts.signals import contributors
 from ..communities.models import Council, CouncilStaff
 from ..communities.services import all_councils
 from ..errors import DomainError
@@ -13,7 +15,7 @@ from ..letters.rules import letter_of
 from ..proposals import signals as proposal_signals
 from ..redirects import see_other
 from ..accounts.signin import sign_in
-from . import answer_views, responses, rules, services, texts  # noqa: F401 - answer_views adds the answers and accountability pages to bp
+from . import answer_views, personal, responses, rules, services, texts  # noqa: F401 - answer_views adds the answers and accountability pages to bp
 from .blueprint import bp
 from .forms import AcceptInviteForm, CouncilForm, InviteStaffForm
 
@@ -129,6 +131,8 @@ def _demand_responses(proposal) -> dict:
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("council", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.after", "council", "council/_responses.html", _demand_responses, order=10)
     proposal_signals.viewed.connect(responses.on_viewed)
     texts.register()

@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import permissions, sections, throttle
+from ..accounts import personal_data
+from ..accounts.signals import contributors
 from ..database import write_transaction
 from ..errors import InvalidInput
 from ..extensions import db
@@ -16,7 +18,7 @@ from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
 from ..proposals.rules import proposal_roles
 from ..redirects import see_other
-from . import amendments, rules, services, texts
+from . import amendments, personal, rules, services, texts
 from .forms import AmendmentForm, ArgumentForm, EditArgumentForm, ReplyForm, ThreadSortForm
 from .models import Amendment, Argument
 
@@ -290,6 +292,8 @@ def _demand_amendments(proposal) -> dict:
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("deliberation", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.aside", "amendments", "deliberation/_demand_amendments.html", _demand_amendments, order=50)
     sections.add("demand.after", "arguments", "deliberation/_arguments.html", arguments_context, order=20)
     texts.register()

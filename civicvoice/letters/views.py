@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions, sections, storage
+from ..accounts import personal_data
+from ..accounts.signals import contributors
 from ..database import write_transaction
 from ..errors import InvalidInput
 from ..extensions import db
@@ -14,7 +16,7 @@ from ..i18n import format_number, ltr_text
 from ..proposals import attachments
 from ..proposals.access import visible_proposal
 from ..redirects import see_other
-from . import approval, deadlines, document, rules, services, texts
+from . import approval, deadlines, document, personal, rules, services, texts
 from .forms import (
     ApproveForm,
     CreateLetterForm,
@@ -338,5 +340,7 @@ def _demand_letter(proposal):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("letters", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.aside", "letter", "letters/_demand_letter.html", _demand_letter, order=20)
     texts.register()

@@ -7,7 +7,8 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import permissions, sections
-from ..accounts.signals import account_deleted
+from ..accounts import personal_data
+from ..accounts.signals import account_deleted, contributors
 from ..communities.signals import member_left
 from ..communities.views import community_or_404
 from ..database import write_transaction
@@ -17,7 +18,7 @@ from ..forms import ActionForm
 from ..htmx import after_post
 from ..params import MAX_PAGE, query_int
 from ..redirects import see_other
-from . import ics, rules, services, texts
+from . import ics, personal, rules, services, texts
 from .forms import CancelForm, MeetingForm, MinutesForm, RsvpForm
 from .models import Meeting
 
@@ -189,6 +190,8 @@ def _demand_meetings(proposal):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("meetings", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.aside", "meetings", "meetings/_demand_meetings.html", _demand_meetings, order=70)
     sections.add("community.aside", "meetings", "meetings/_community_meetings.html",
                  lambda community: {"meetings": services.upcoming(community)}, order=10)

@@ -3,6 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import permissions, sections
+from ..accounts import personal_data
+from ..accounts.signals import contributors
 from ..communities.models import Block, Membership
 from ..communities.rules import is_member
 from ..communities.services import membership
@@ -19,7 +21,7 @@ from ..proposals.access import visible_proposal
 from ..proposals.forms import ReasonForm
 from ..proposals.rules import can_view_proposal
 from ..redirects import see_other
-from . import items, messages, rules, services
+from . import items, messages, personal, rules, services
 from .forms import AppealDecisionForm, AppealForm, BlockForm, DecisionForm, ReportForm, RulesForm
 from .messages import log_line
 from .models import Appeal, ModerationCase
@@ -340,6 +342,8 @@ def _demand_notice(proposal):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("moderation", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.notices", "hidden", "moderation/_demand_notice.html", _demand_notice, order=10)
     argument_written.connect(services.on_argument_written)
     messages.register()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import activity, arabic
+from ..activity.models import Event
 from ..communities import services as communities
 from ..database import lock_row, utcnow
 from ..errors import Conflict, InvalidInput, InvalidTransition
@@ -66,6 +67,21 @@ def drafts_of(user) -> list[Proposal]:
         select(Proposal).where((Proposal.author_id == user.id) | Proposal.id.in_(coauthored),
                                Proposal.status.in_(states.PRIVATE | {"withdrawn"}), Proposal.published_at.is_(None))
         .order_by(Proposal.last_activity_at.desc())))
+
+
+# Every verb _move records: the last of them dates the demand's present status.
+MOVES = tuple(f"proposal.{action}" for action in states.TRANSITIONS)
+
+
+def closed_before(moment: datetime):
+    """The ids (a SELECT) of the demands closed (states.CLOSED) whose last move is older than `moment`; a demand
+    without recorded moves (older data) counts from its last activity."""
+    last_move = (select(func.max(Event.created_at))
+                 .where(Event.subject_type == Proposal.__tablename__, Event.subject_id == Proposal.id,
+                        Event.verb.in_(MOVES))
+                 .correlate(Proposal).scalar_subquery())
+    return select(Proposal.id).where(Proposal.status.in_(states.CLOSED),
+                                     func.coalesce(last_move, Proposal.last_activity_at) <= moment)
 
 
 # Writing ---------------------------------------------------------------------------------------

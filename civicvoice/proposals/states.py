@@ -27,6 +27,9 @@ ACTIVE_PUBLIC = frozenset({"open", "voting", "adopted", "submitted", "acknowledg
 # amendments only while it collects signatures, before the community votes on a fixed text.
 ARGUABLE = ACTIVE_PUBLIC
 AMENDABLE = frozenset({"open"})
+# Over: nothing more will be asked of the council nor of the signers (a resolved demand may still be reopened by
+# its residents' check, within days). Retention counts from the last move into one of these.
+CLOSED = frozenset({"rejected", "not_adopted", "resolved", "declined", "withdrawn", "merged"})
 HIDEABLE = frozenset(ACTIVE_PUBLIC - {"voting"} | {"not_adopted", "resolved", "declined", "withdrawn"})
 
 LABELS = {

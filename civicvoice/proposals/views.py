@@ -4,7 +4,9 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import permissions, sections, storage
+from ..accounts import personal_data
 from ..accounts import services as accounts
+from ..accounts.signals import contributors
 from ..activity import messages
 from ..activity.services import timeline
 from ..communities.models import Council
@@ -16,7 +18,7 @@ from ..forms import ActionForm
 from ..htmx import render
 from ..params import query_int
 from ..redirects import see_other
-from . import attachments, diff, rules, services, signals, states, texts
+from . import attachments, diff, personal, rules, services, signals, states, texts
 from .access import visible_proposal
 from .forms import CoauthorForm, FilterForm, GoalForm, MergeForm, ProposalForm, PublishForm, ReasonForm, RejectForm
 from .models import Attachment, Proposal
@@ -357,4 +359,6 @@ def remove_attachment(proposal_id, attachment_id):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("proposals", personal.export)
+    contributors.connect(personal.contributors)
     texts.register()

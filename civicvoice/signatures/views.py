@@ -20,8 +20,9 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import permissions, sections, storage, throttle
+from ..accounts import personal_data
 from ..accounts import services as accounts
-from ..accounts.signals import email_verified
+from ..accounts.signals import contributors, email_verified
 from ..communities import services as communities
 from ..database import write_transaction
 from ..errors import InvalidInput, InvalidTransition, NotAllowed
@@ -36,7 +37,7 @@ from ..proposals.models import Proposal
 from ..proposals.rules import can_view_proposal
 from ..redirects import see_other
 from ..securitylog import loggable
-from . import export, invalidation, networks, rules, services, texts
+from . import export, invalidation, networks, personal, rules, services, texts
 from .forms import (CorrectPaperForm, InvalidateForm, InvalidationFilters, PaperBatchForm, ReasonForm,
                     RegisterAndSignForm, SignForm)
 from .models import PaperBatch, Signature
@@ -370,6 +371,8 @@ def _demand_signing(proposal: Proposal) -> dict:
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("signatures", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.aside", "signing", "signatures/_demand_signing.html", _demand_signing, order=40)
     texts.register()
     email_verified.connect(services.on_email_verified)

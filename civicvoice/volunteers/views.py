@@ -10,9 +10,10 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from .. import permissions, sections
+from ..accounts import personal_data
 from ..accounts import services as accounts
 from ..accounts.models import User
-from ..accounts.signals import account_deleted, acts_for_others
+from ..accounts.signals import account_deleted, acts_for_others, contributors
 from ..communities.models import Centre
 from ..communities.signals import member_left
 from ..communities.views import community_or_404
@@ -26,7 +27,7 @@ from ..proposals.access import visible_proposal
 from ..proposals.models import CATEGORIES, Proposal
 from ..params import MAX_PAGE, query_int
 from ..redirects import see_other
-from . import candidates, certificate, export, opportunities, rules, texts
+from . import candidates, certificate, export, opportunities, personal, rules, texts
 from . import feedback as volunteer_feedback
 from . import hours as volunteer_hours
 from . import offers as volunteer_offers
@@ -620,6 +621,8 @@ def edit_skill(skill_id):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("volunteers", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.aside", "help", "volunteers/_demand_help.html",
                  lambda proposal: {"help": demand_help(proposal)}, order=60)
     sections.add("centre.aside", "volunteering", "volunteers/_centre.html",

@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from .. import permissions, sections
+from ..accounts import personal_data
 from ..accounts import services as accounts
 from ..accounts.models import User
+from ..accounts.signals import contributors
 from ..communities.views import community_or_404
 from ..database import utcnow, write_transaction
 from ..errors import Conflict, InvalidTransition
@@ -20,7 +22,7 @@ from ..proposals.access import visible_proposal
 from ..params import MAX_PAGE, query_int
 from ..redirects import see_other
 from ..signatures.export import cell
-from . import charts, rules, services, texts
+from . import charts, personal, rules, services, texts
 from .forms import (
     ApprovalForm,
     AssistedVoterForm,
@@ -366,6 +368,8 @@ def _demand_open_vote(proposal):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    personal_data.register("voting", personal.export)
+    contributors.connect(personal.contributors)
     sections.add("demand.aside", "vote", "voting/_demand_vote.html", _demand_vote, order=10)
     sections.add("demand.aside", "open_vote", "voting/_demand_open_vote.html", _demand_open_vote, order=30)
     texts.register()

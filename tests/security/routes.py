@@ -744,6 +744,7 @@ POST_CASES = {
     "accounts.profile": lambda w: ({}, {"display_name": "Renamed admin", "locale": "en", "digits": "latn"}),
     "accounts.change_password": lambda w: ({}, {"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
     "accounts.delete_account": lambda w: ({}, {"password": PASSWORD, "confirm": "y"}),
+    "accounts.download_data": lambda w: ({}, {}),
     "accounts.set_language": lambda w: ({}, {"locale": "en", "next": "/"}),
     "activity.mark_read": lambda w: ({}, {}),
     "council.create": lambda w: ({}, {"name": "New council", "jurisdiction": "Here", "response_days": "30"}),
@@ -944,6 +945,7 @@ ACCESS = {
     "accounts.profile": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
     "accounts.delete_account": SIGNED_IN,
+    "accounts.download_data": SIGNED_IN,  # one's own data: each gets theirs
     "accounts.sessions": SIGNED_IN,
     "accounts.end_other_sessions": SIGNED_IN,
     "accounts.resend_verification": SIGNED_IN,

@@ -163,7 +163,7 @@ ELSEWHERE = {
     "accounts.change_password", "accounts.delete_account", "accounts.login", "accounts.logout", "accounts.profile",
     "accounts.register", "accounts.resend_verification", "accounts.reset", "accounts.reset_request",
     "accounts.set_language", "accounts.verify_email_confirm", "accounts.unsubscribe_confirm",
-    "accounts.end_session", "accounts.end_other_sessions",
+    "accounts.end_session", "accounts.end_other_sessions", "accounts.download_data",
     "activity.mark_one_read", "activity.mark_read", "activity.settings",
     "communities.join",  # another community (beta)
     "communities.add_centre", "communities.appoint", "communities.appoint_by_email", "communities.councils",
