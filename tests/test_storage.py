@@ -23,8 +23,9 @@ from civicvoice.proposals import attachments
 from civicvoice.proposals.models import Proposal
 from civicvoice.storage import LocalStorage
 from civicvoice.storage_s3 import S3Storage
-from tests.conftest import TEST_CONFIG, FreshContextClient
+from tests.conftest import TEST_CONFIG
 from tests.factories import committee_member, link_council, make_community, make_member, make_sent_letter
+from tests.hosts import another_host, same_browser
 from tests.layers import imports
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
@@ -370,33 +371,13 @@ def test_the_s3_backend_is_kept_while_its_settings_stay(s3_app):
 
 # Two app hosts, one bucket ----------------------------------------------------------------------------------
 
-@contextmanager
-def another_host(app, upload_dir: Path):
-    """A second app (a second host behind the same proxy): the same settings and database, its own folder."""
-    other = create_app({**app.config, "UPLOAD_DIR": str(upload_dir), "SERVER_NAME": None})
-    other.test_client_class = FreshContextClient
-    try:
-        yield other
-    finally:
-        with other.app_context():
-            db.engine.dispose()
-
-
-def _same_browser(client, other):
-    """A client of `other` carrying `client`'s cookies: the proxy sent the next request to the other host."""
-    second = other.test_client()
-    name = client.application.config["SESSION_COOKIE_NAME"]
-    second.set_cookie(name, client.get_cookie(name).value)
-    return second
-
-
 def test_a_file_stored_by_one_host_is_served_by_the_other(s3_app, client, login_as, w, tmp_path):
     community, council, member = w
     login_as(member)
     proposal = _draft_with(client, community, council, [(PDF, "تقرير.pdf")])
     [first] = attachments.of(proposal)
-    with another_host(s3_app, tmp_path / "uploads-b") as other:
-        second = _same_browser(client, other)
+    with another_host(s3_app, UPLOAD_DIR=str(tmp_path / "uploads-b")) as other:
+        second = same_browser(client, other)
         status, _headers, data = _download(second, f"/demands/{proposal.id}/attachments/{first.id}")
         assert (status, data) == (200, PDF)
         # And the other way round: the second host stores, the first serves.
