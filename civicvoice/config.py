@@ -24,6 +24,8 @@ WEAK_SECRET_KEYS = {"", "dev", "secret", "change-me", "changeme", "development",
 # Outside production the site also answers on these names (http://localhost:5000 as well as BASE_URL).
 LOOPBACK_NAMES = ("localhost", "127.0.0.1")
 SIGNING_NETWORK_LISTS = ("SIGN_ALLOW_NETWORKS", "SIGN_BLOCK_NETWORKS")
+STORAGE_BACKENDS = ("local", "s3")
+STORAGE_S3_SETTINGS = ("STORAGE_S3_BUCKET", "STORAGE_S3_ENDPOINT_URL", "STORAGE_S3_REGION", "STORAGE_S3_PREFIX")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
@@ -70,6 +72,13 @@ class Config:
     BACKUP_DIR: str | None = None
     # The folder of pg_dump and pg_restore when those on PATH are older than the server (/usr/lib/postgresql/17/bin).
     BACKUP_PG_BIN: str | None = None
+    # With STORAGE_BACKEND=s3 (civicvoice/storage_s3.py): the bucket, required; the address of an S3-compatible
+    # service other than AWS (empty: AWS); the region; a folder of the bucket. Credentials are not settings of the
+    # app: boto3 reads them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or the machine's role).
+    STORAGE_S3_BUCKET = ""
+    STORAGE_S3_ENDPOINT_URL = ""
+    STORAGE_S3_REGION = "us-east-1"
+    STORAGE_S3_PREFIX = ""
     TRUSTED_PROXIES = 0  # number of reverse proxies whose X-Forwarded-For is trusted
     # The site's public address: every absolute link it writes (mail, letters and their QR code, calendar
     # files), and the host it answers to; https and required in production. Any other host gets a 400.
@@ -193,7 +202,7 @@ def load(app, test_config: dict | None) -> None:
     if env.get("REDIS_URL"):
         app.config["REDIS_URL"] = env["REDIS_URL"]
     for key in ("UPLOAD_DIR", "STORAGE_BACKEND", "BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
-                "MAIL_OUTBOX_DIR"):
+                "MAIL_OUTBOX_DIR", *STORAGE_S3_SETTINGS):
         if env.get(key):
             app.config[key] = env[key]
     for key in ("BACKUP_DIR", "BACKUP_PG_BIN"):
@@ -252,6 +261,7 @@ def load(app, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     _site_address(app.config)
     _signing_lists(app.config)
+    _storage(app.config)
 
 
 def _no_debug(app) -> None:
@@ -325,3 +335,23 @@ def _signing_lists(config) -> None:
                                f"(write them like example.org, separated by commas).")
         domains.append(name)
     config["SIGN_ALLOW_DOMAINS"] = tuple(domains)
+
+
+def _storage(config) -> None:
+    """Check where files are stored at start: a wrong setting would otherwise show only at the first upload or
+    download, as an error page for whoever made it."""
+    kind = config["STORAGE_BACKEND"]
+    if kind not in STORAGE_BACKENDS:
+        raise RuntimeError(f"STORAGE_BACKEND must be 'local' (the UPLOAD_DIR folder) or 's3' (S3-compatible object "
+                           f"storage) (it is {kind!r}).")
+    if kind != "s3":
+        return
+    if not (config["STORAGE_S3_BUCKET"] or "").strip():
+        raise RuntimeError("STORAGE_BACKEND is 's3' but STORAGE_S3_BUCKET is not set: name the bucket that keeps "
+                           "the uploaded files and issued letters.")
+    endpoint = (config["STORAGE_S3_ENDPOINT_URL"] or "").strip()
+    address = urlsplit(endpoint)
+    if endpoint and (address.scheme not in ("http", "https") or not address.hostname):
+        raise RuntimeError(f"STORAGE_S3_ENDPOINT_URL must be the address of the S3-compatible service, like "
+                           f"https://s3.example.net, or empty for AWS (it is {endpoint!r}).")
+    config["STORAGE_S3_BUCKET"], config["STORAGE_S3_ENDPOINT_URL"] = config["STORAGE_S3_BUCKET"].strip(), endpoint

@@ -7,12 +7,14 @@ storage (see `civicvoice/storage_s3.py`), so that every host serves what any hos
 
 A stored file never changes: a new version is a new key. That is what lets a key serve as the file's ETag.
 """
-import io
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 from flask import current_app, send_file
+
+from .config import STORAGE_S3_SETTINGS
+from .storage_s3 import S3Storage
 
 KEY_BYTES = 24  # 192 random bits: a key cannot be guessed, and names no person or demand
 
@@ -50,7 +52,7 @@ class LocalStorage:
             yield from sorted(path.name for path in self.folder.iterdir() if path.is_file())
 
     def send(self, key: str, mimetype: str, **options):
-        return send_file(self._path(key), mimetype=mimetype, **options)
+        return send_file(self._path(key), mimetype=mimetype, etag=key, **options)
 
 
 def upload_folder(app=None) -> Path:
@@ -65,6 +67,14 @@ def backend():
     kind = app.config.get("STORAGE_BACKEND", "local")
     if kind == "local":
         return LocalStorage(upload_folder(app))
+    if kind == "s3":
+        settings = tuple(app.config.get(name) for name in STORAGE_S3_SETTINGS)
+        kept = app.extensions.get("storage")
+        if kept is None or kept[0] != settings:
+            bucket, endpoint_url, region, prefix = settings
+            kept = app.extensions["storage"] = (settings, S3Storage(bucket, endpoint_url=endpoint_url,
+                                                                    region=region, prefix=prefix))
+        return kept[1]
     raise RuntimeError(f"STORAGE_BACKEND must be 'local' or 's3' (it is {kind!r}).")
 
 
@@ -96,7 +106,4 @@ def keys() -> Iterator[str]:
 def send(key: str, mimetype: str, **options):
     """A response with the stored file: Flask's send_file options (download_name, as_attachment, max_age,
     conditional). The key is the ETag, since a stored file never changes."""
-    store = backend()
-    if hasattr(store, "send"):
-        return store.send(key, mimetype, **options)
-    return send_file(io.BytesIO(store.get(key)), mimetype=mimetype, etag=key, **options)
+    return backend().send(key, mimetype, **options)

@@ -27,9 +27,10 @@ REQUIRE_ALL = os.environ.get("CIVICVOICE_REQUIRE_ALL") == "1"
 CHROMIUM = "/usr/bin/chromium"
 
 # Suites that check what a page or a browser shows, where no SQL dialect changes the answer: the escaping of every
-# field with every XSS payload, and the browser journeys. They run in the SQLite pass only; every service and view
-# test, the security suite's route, session and concurrency tests, the migrations and the constraints run on both.
-ONCE = ("tests/e2e/", "tests/security/test_xss")
+# field with every XSS payload, the browser journeys, and where files are stored (the storage backends against a
+# local S3 server). They run in the SQLite pass only; every service and view test, the security suite's route,
+# session and concurrency tests, the migrations and the constraints run on both.
+ONCE = ("tests/e2e/", "tests/security/test_xss", "tests/test_storage.py")
 # What `make test-fast` (pytest -m "not slow") leaves out for the edit-test loop: the browser, the security
 # suite's route-by-route sweeps and payload corpus, the PDF rendering, PostgreSQL's concurrency. `make test` runs all.
 SLOW = ("tests/e2e/", "tests/security/", "tests/letters/test_pdf.py", "tests/volunteers/test_certificate.py")
