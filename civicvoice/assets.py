@@ -4,12 +4,14 @@
 both names (the development server, the tests, a server run without nginx); in production `flask static build DIR`
 writes both, with .gz and .br siblings, and nginx serves them from DIR (docs/deploy.md).
 """
+import gzip
 import hashlib
 import os
 import re
 import stat
 from pathlib import Path, PurePosixPath
 
+import brotli
 from flask import abort, current_app, send_from_directory
 from werkzeug.security import safe_join
 
@@ -18,6 +20,7 @@ YEAR = 365 * 24 * 60 * 60
 # A plain name is only for what predates the hashed one (a link from elsewhere, a page saved long ago): its content
 # may change at any deploy, so it is kept briefly.
 PLAIN_MAX_AGE = 5 * 60
+COMPRESSIBLE = frozenset({".css", ".js", ".mjs", ".map", ".json", ".svg", ".txt", ".xml", ".html", ".webmanifest"})
 _HASHED = re.compile(rf"(?P<stem>.+)\.(?P<digest>[0-9a-f]{{{DIGEST_LENGTH}}})(?P<suffix>\.[^.]+)?")
 
 # path -> ((mtime, size, inode), digest): each file is hashed once, and again only when it changes (an edit in
@@ -89,6 +92,41 @@ def _serve(filename: str):
     if _HASHED.fullmatch(filename.rpartition("/")[2]):
         abort(404)  # a hash that is not the file's (an old version, a typo): never another content under it
     return send_from_directory(current_app.static_folder, filename, max_age=PLAIN_MAX_AGE)
+
+
+def _write(path: Path, data: bytes) -> bool:
+    """Write `data` at `path` unless it is already there; through a temporary file, so nginx never serves half
+    of one. Unchanged files keep their time, so a second build changes nothing at all."""
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return True
+
+
+def build(source: Path, target: Path) -> tuple[int, int]:
+    """Write every file of `source` into `target` under its plain and its hashed name, with gzip and brotli
+    siblings (name.gz, name.br) for text, for nginx's gzip_static and brotli_static. The same input gives the same
+    bytes (no time in the gzip header). Files of earlier builds stay: a page served just before a deploy still finds
+    its stylesheet. Returns (files read, files written)."""
+    source, target = Path(source).resolve(), Path(target).resolve()
+    if target == source or source in target.parents:
+        raise ValueError(f"{target} is inside the static folder {source}")
+    read = written = 0
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        name = path.relative_to(source).as_posix()
+        data = path.read_bytes()
+        versions = {"": data}
+        if path.suffix.lower() in COMPRESSIBLE:
+            versions[".gz"] = gzip.compress(data, compresslevel=9, mtime=0)
+            versions[".br"] = brotli.compress(data, quality=11)
+        for out_name in (name, hashed_name(name, digest_of(data))):
+            for extension, content in versions.items():
+                written += _write(target / (out_name + extension), content)
+        read += 1
+    return read, written
 
 
 def init_app(app) -> None:

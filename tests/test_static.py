@@ -1,9 +1,12 @@
 """Static files under hashed names: pages link them, Flask serves them a year (the plain names briefly), a wrong hash
-is a 404, an edit gives a new name."""
+is a 404, an edit gives a new name, and `flask static build` writes the tree nginx serves (plain, hashed, .gz, .br),
+the same bytes every time."""
+import gzip
 import hashlib
 import re
 from pathlib import Path
 
+import brotli
 import pytest
 from flask import url_for
 
@@ -110,3 +113,56 @@ def test_a_leftover_copy_under_a_hashed_name_is_not_served(app, client, tmp_path
     assert client.get(f"/static/site.{sha12(b'old')}.css").status_code == 404
     with client.get(f"/static/site.{sha12(b'new')}.css") as response:
         assert response.get_data() == b"new"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_plain_and_hashed_names_with_gzip_and_brotli(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["static", "build", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    built = tree(tmp_path / "out")
+    expected = set()
+    for name in SOURCES:
+        data = (STATIC / name).read_bytes()
+        hashed = assets.hashed_name(name, hashlib.sha256(data).hexdigest()[:12])
+        for out in (name, hashed):
+            assert built[out] == data
+            assert gzip.decompress(built[out + ".gz"]) == data and built[out + ".gz"][4:8] == b"\0\0\0\0"  # no time
+            assert brotli.decompress(built[out + ".br"]) == data
+            expected |= {out, out + ".gz", out + ".br"}  # every file there is text
+    assert set(built) == expected
+
+
+def test_build_twice_gives_the_same_bytes_and_rewrites_nothing(app, tmp_path):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["static", "build", str(tmp_path / "a")]).exit_code == 0
+    times = {p: p.stat().st_mtime_ns for p in (tmp_path / "a").rglob("*")}
+    again = runner.invoke(args=["static", "build", str(tmp_path / "a")])
+    assert again.exit_code == 0 and "0 file(s) written" in again.output
+    assert times == {p: p.stat().st_mtime_ns for p in (tmp_path / "a").rglob("*")}
+    assert runner.invoke(args=["static", "build", str(tmp_path / "b")]).exit_code == 0
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_build_compresses_text_only_and_keeps_earlier_versions(tmp_path):
+    source, out = tmp_path / "static", tmp_path / "out"
+    (source / "img").mkdir(parents=True)
+    png = b"\x89PNG not really"
+    (source / "img/logo.png").write_bytes(png)
+    (source / "site.css").write_text("a { color: red; }")
+    assets.build(source, out)
+    (source / "site.css").write_text("a { color: blue; }")
+    assets.build(source, out)
+    red, blue = sha12(b"a { color: red; }"), sha12(b"a { color: blue; }")
+    assert set(tree(out)) == {f"img/logo.{sha12(png)}.png", "img/logo.png",
+                              *(f"{name}{extension}" for name in (f"site.{red}.css", f"site.{blue}.css", "site.css")
+                                for extension in ("", ".gz", ".br"))}
+    assert (out / "site.css").read_text() == "a { color: blue; }"
+
+
+def test_build_refuses_to_write_into_the_static_folder(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["static", "build", str(STATIC / "built")])
+    assert result.exit_code != 0 and "inside the static folder" in result.output
+    assert not (STATIC / "built").exists()
