@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import (
+    assets,
     cli,
     config,
     database,
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     htmx.init_app(app)
     headers.init_app(app)
+    assets.init_app(app)
     forms.init_app(app)
     permissions.init_app(app)
     rendering.init_app(app)

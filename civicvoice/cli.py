@@ -1,13 +1,14 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
 `flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`,
 `flask volunteers send-reminders`, `flask sessions purge`, `flask backup create|restore|prune`,
-`flask retention run`."""
+`flask retention run`, `flask static build`."""
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from . import assets
 from .accounts import sessions as user_sessions
 from .errors import DomainError
 from .extensions import db
@@ -230,7 +231,23 @@ def prune_backups(keep_daily, keep_weekly, keep_monthly, dry_run):
     click.echo(f"{len(kept)} archive(s) kept, {len(deleted)} {'to delete' if dry_run else 'deleted'}.")
 
 
+static_cli = AppGroup("static", help="Static files, for the web server.")
+
+
+@static_cli.command("build")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def build_static(directory):
+    """Write every static file into DIRECTORY under its plain and its hashed name (the one pages link to), with
+    .gz and .br siblings for text, for nginx (`alias DIRECTORY/; gzip_static on; brotli_static on;`). Run it at
+    each deploy; files of earlier deploys are kept, for pages still open in a browser."""
+    try:
+        read, written = assets.build(Path(current_app.static_folder), directory)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{read} static file(s) in {directory}: {written} file(s) written, the rest unchanged.")
+
+
 def init_app(app) -> None:
     for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli,
-                  volunteers_cli, sessions_cli, backup_cli, retention_cli):
+                  volunteers_cli, sessions_cli, backup_cli, retention_cli, static_cli):
         app.cli.add_command(group)

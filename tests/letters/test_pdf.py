@@ -1,5 +1,6 @@
 """The PDF read back: Arabic text, embedded Amiri, the verification code on every page, the annex, page numbers,
-the authors' discussion draft, a real rendering of page 1, and a server without WeasyPrint's libraries."""
+the authors' discussion draft, a real rendering of page 1 (its stylesheet applied), and a server without
+WeasyPrint's libraries."""
 import hashlib
 import importlib.abc
 import importlib.util
@@ -9,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from civicvoice import pdf
@@ -208,10 +209,15 @@ def test_page_one_renders_to_a_picture_that_is_not_blank(app, db, tmp_path):
         grey = image.convert("L")
         width, height = grey.size
         histogram = grey.histogram()
+        red, green, _blue = image.convert("RGB").split()
+        greener = sum(ImageChops.subtract(green, red).histogram()[20:])
     inked, white = sum(histogram[:200]), sum(histogram[250:])
     assert (width, height) == pytest.approx((413, 585), abs=3)  # A4 at 50 dpi
     assert inked > 0.01 * width * height, inked  # text, rules and the QR code
     assert white > 0.5 * width * height  # a page, not a black box
+    # The letterhead's green (#1d4e3a) comes only from static/css/letter.css, which the PDF inlines by path (no
+    # URL, so hashed static names change nothing here): about 900 pixels with it, none without.
+    assert greener > 200, greener
 
 
 def test_the_pdf_fetches_nothing_but_the_fonts_and_inline_data(app):

@@ -367,6 +367,9 @@ def test_the_printable_page_is_the_draft_until_approved(client, login_as, w):
     assert response.status_code == 200 and response.mimetype == "text/html"
     html = text_of(response)
     assert "DRAFT — not sent" in html and "Light the main street" in html and "Check this letter" not in html
+    [stylesheet] = re.findall(r'<link rel="stylesheet" href="(/static/css/letter\.[0-9a-f]{12}\.css)">', html)
+    with client.get(stylesheet) as css:  # under its hashed name (tests/test_static.py)
+        assert css.status_code == 200 and b".letter-document" in css.get_data()
     letters.approve(w.second, letter_of(w.demand))
     db.session.commit()
     html = text_of(client.get(f"{base(w)}/print"))
