@@ -1,9 +1,9 @@
 """Gunicorn's settings for CivicVoice: `gunicorn -c deploy/gunicorn.conf.py wsgi:app` (see docs/deploy.md).
 
 nginx sits in front: it terminates TLS, buffers slow uploads and responses, serves /static/, and passes each
-request on in one go. So plain sync workers do: a worker is busy only while the app works, never while a phone on
-a slow line sends or reads. Each setting can be changed from the environment (GUNICORN_*), as the service's
-EnvironmentFile does.
+request on in one go. So plain sync workers do: a worker is busy only while the app works, never while a phone
+on a slow line sends or reads. The settings marked GUNICORN_* can be changed from the environment (the
+service's EnvironmentFile, /etc/civicvoice/env).
 """
 import multiprocessing
 import os
@@ -12,18 +12,18 @@ import os
 # hosts, their private address (and a firewall letting only nginx in).
 bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
 
-# Sync workers wait on the database, not on the CPU: two per core and one more, gunicorn's rule of thumb. Each
-# keeps its own database connections (up to 15 with SQLAlchemy's default pool): keep hosts x workers x 15 under
-# PostgreSQL's max_connections (100 by default), or lower the workers.
+# Sync workers wait on the database, not on the CPU: two per core and one more, gunicorn's rule of thumb.
+# Each keeps its own database connections (up to 15 with SQLAlchemy's default pool): keep hosts x workers x 15
+# under PostgreSQL's max_connections (100 by default), or lower the workers.
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 
-# Workers tell the master they are alive through a file touched every few seconds: in memory, not on a disk that
-# may stall (and PrivateTmp's /tmp is on disk).
+# Workers tell the master they are alive through a file touched every few seconds: in memory, not on a disk
+# that may stall (PrivateTmp's /tmp is on disk).
 worker_tmp_dir = "/dev/shm"
 
-# A letter with a long signatory annex is laid out in the request: give it a minute before the worker is killed.
-# nginx waits a little longer (proxy_read_timeout 75s), so a killed worker shows the proxy's 502/504, not a hang.
+# A letter with a long signatory annex is laid out in the request: a minute before the worker is killed.
+# nginx waits a little longer (proxy_read_timeout 75s): a killed worker shows nginx's 502, not a hang.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 graceful_timeout = 30  # on restart, requests in flight finish (systemd's TimeoutStopSec is longer)
 # Sync workers close each connection after its response: nginx opens one per request (cheap on a LAN).
