@@ -25,7 +25,7 @@ def missing() -> str | None:
     if not PG_URL:
         return "needs PostgreSQL: set CIVICVOICE_TEST_DATABASE_URL (it creates a database of its own there)"
     for program in ("nginx", "redis-server", "openssl"):
-        if not shutil.which(program):
+        if not shutil.which(program, path=stack.PATH):
             return f"needs {program} ({APT})"
     if not os.path.exists(BROTLI_MODULE):
         return f"needs nginx's brotli module {BROTLI_MODULE} ({APT})"

@@ -29,6 +29,8 @@ from .client import Browser
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 BIN = Path(sys.executable).parent  # the virtualenv's scripts: flask, gunicorn
+# What the services find on their PATH: the virtualenv first, then the system's (nginx is in /usr/sbin).
+PATH = f"{BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SERVER_NAME = "civicvoice.test"
 COMMUNITY = "smoke-town"
 ADMIN_EMAIL = "committee@example.org"
@@ -404,8 +406,7 @@ def start(pg_url: str) -> Site:
     site = Site(root=root, pg_url=pg_url, processes=Processes(root / "logs"))
     site.ports = {name: free_port() for name in ("http", "https", "app_a", "app_b", "redis", "smtp")}
     # What a machine has before the guide's "Environment" step: a clean environment, the virtualenv on PATH.
-    site.env = {"PATH": f"{BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "LANG": "C.UTF-8", "HOME": str(root)}
+    site.env = {"PATH": PATH, "LANG": "C.UTF-8", "HOME": str(root)}
     return site
 
 

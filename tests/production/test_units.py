@@ -1,4 +1,4 @@
-"""The shipped systemd units and the guide's nginx rendering, checked without starting them.
+"""The shipped systemd units and the guide, checked without starting anything.
 
 systemd-analyze verify reads each unit as systemd would (with the paths of /srv/civicvoice pointed at this
 checkout, whose virtualenv it then finds); each timer's task is expanded as systemd expands the template's
@@ -15,7 +15,7 @@ import pytest
 
 from civicvoice import create_app
 
-from .stack import DEPLOY, ROOT, here
+from .stack import DEPLOY, ROOT, STEPS, here
 
 UNITS = DEPLOY / "systemd"
 TIMERS = sorted(UNITS.glob("*.timer"))
@@ -73,3 +73,10 @@ def test_the_guide_renders_nginx_with_exactly_the_template_variables():
     guide = (ROOT / "docs" / "deploy.md").read_text()
     [named] = re.findall(r"envsubst '([^']+)'", guide)
     assert set(re.findall(r"\$\{([A-Z_]+)\}", template)) == set(re.findall(r"\$([A-Z_]+)", named))
+
+
+def test_the_guide_has_the_smoke_tests_steps_in_its_order():
+    """docs/deploy.md is what the smoke test does: each step of the test is a section of the guide, in order."""
+    sections = [title.lower().replace(" ", "_")
+                for title in re.findall(r"^## (.+)$", (ROOT / "docs" / "deploy.md").read_text(), re.MULTILINE)]
+    assert [section for section in sections if section in STEPS] == list(STEPS), sections
