@@ -29,11 +29,14 @@ CHROMIUM = "/usr/bin/chromium"
 # Suites that check what a page or a browser shows, where no SQL dialect changes the answer: the escaping of every
 # field with every XSS payload, the browser journeys, and where files are stored (the storage backends against a
 # local S3 server). They run in the SQLite pass only; every service and view test, the security suite's route,
-# session and concurrency tests, the migrations and the constraints run on both.
-ONCE = ("tests/e2e/", "tests/security/test_xss", "tests/test_storage.py")
+# session and concurrency tests, the migrations and the constraints run on both. The production smoke test runs once
+# too: it brings its own PostgreSQL database, whichever the pass.
+ONCE = ("tests/e2e/", "tests/security/test_xss", "tests/test_storage.py", "tests/production/")
 # What `make test-fast` (pytest -m "not slow") leaves out for the edit-test loop: the browser, the security
-# suite's route-by-route sweeps and payload corpus, the PDF rendering, PostgreSQL's concurrency. `make test` runs all.
-SLOW = ("tests/e2e/", "tests/security/", "tests/letters/test_pdf.py", "tests/volunteers/test_certificate.py")
+# suite's route-by-route sweeps and payload corpus, the PDF rendering, PostgreSQL's concurrency, the production
+# stack. `make test` runs all.
+SLOW = ("tests/e2e/", "tests/security/", "tests/letters/test_pdf.py", "tests/volunteers/test_certificate.py",
+        "tests/production/")
 
 TEST_CONFIG = {
     "TESTING": True,
