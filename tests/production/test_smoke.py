@@ -142,6 +142,10 @@ def test_static_files_are_fingerprinted_cached_for_a_year_and_compressed(site):
     # A name the build did not write is nginx's 404, never cached for a year.
     missing = person.get("/static/css/app.0123456789abcdef.css")
     assert missing.status == 404 and missing.header("Cache-Control") is None
+    # The plain name (an old link) still answers, but changes at each deploy: five minutes only.
+    plain_name = person.get("/static/css/app.css")
+    assert plain_name.status == 200 and plain_name.body == on_disk
+    assert plain_name.header("Cache-Control") == "public, max-age=300"
 
 
 def test_pages_are_compressed_private_and_carry_the_proxy_request_id(site):
