@@ -21,6 +21,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import boto3
 import psycopg
 from sqlalchemy import make_url
 
@@ -36,6 +37,8 @@ COMMUNITY = "smoke-town"
 ADMIN_EMAIL = "committee@example.org"
 ADMIN_PASSWORD = "a quiet lantern by the river"  # nosec B105 - a throwaway account of a throwaway site
 START_SECONDS = 30
+S3_BUCKET = "civicvoice-files"
+S3_KEY, S3_SECRET = "smoke-test-key", "smoke-test-secret"  # nosec B105 - moto accepts any
 
 
 def free_port() -> int:
@@ -201,9 +204,14 @@ class Site:
     # The guide's steps, in its order ------------------------------------------------------------------------
 
     def packages(self) -> None:
-        """"Packages": nginx and the rest are installed already; Redis and an SMTP server of the test's own
-        stand in for Debian's redis-server and the mail relay."""
+        """"Packages": nginx and the rest are installed already; Redis, an SMTP server and an S3-compatible
+        object store (moto, with a private bucket made the way "Environment" says) of the test's own stand in
+        for Debian's redis-server, the mail relay and the provider's object storage."""
         self._start_redis()
+        self.processes.start("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                                    self.ports["s3"]], self.env, port=self.ports["s3"])
+        boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.ports['s3']}", region_name="us-east-1",
+                     aws_access_key_id=S3_KEY, aws_secret_access_key=S3_SECRET).create_bucket(Bucket=S3_BUCKET)
         maildir = self.root / "mail"
         self.processes.start("smtp", [sys.executable, "-m", "aiosmtpd", "-n", "-l",
                                       f"127.0.0.1:{self.ports['smtp']}", "-c", "aiosmtpd.handlers.Mailbox",
@@ -234,9 +242,14 @@ class Site:
             "MAIL_PORT": str(self.ports["smtp"]),
             "MAIL_DEFAULT_SENDER": f'"CivicVoice <no-reply@{SERVER_NAME}>"',  # quoted: it has a space
             "TRUSTED_PROXIES": "1",
-            # More than one app host: the files every host must see. (A shared folder here; S3 in the guide.)
-            "STORAGE_BACKEND": "local",
-            "UPLOAD_DIR": str(self.root / "uploads"),
+            # Two app hosts: the files every host must see, in S3-compatible object storage ("Two app hosts").
+            "STORAGE_BACKEND": "s3",
+            "STORAGE_S3_BUCKET": S3_BUCKET,
+            "STORAGE_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.ports['s3']}",
+            "STORAGE_S3_PREFIX": "production/",
+            "AWS_ACCESS_KEY_ID": S3_KEY,
+            "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+            "UPLOAD_DIR": str(self.root / "uploads"),  # unused with s3: the test checks it stays empty
             "BACKUP_DIR": str(self.root / "backups"),
         }
         for folder in ("uploads", "backups"):
@@ -382,6 +395,13 @@ http {{
                     found.append((path.stat().st_mtime_ns, message))
         return [message for _mtime, message in sorted(found, key=lambda pair: pair[0])]
 
+    def stored_keys(self) -> list[str]:
+        """The names of the objects in the site's bucket."""
+        listing = boto3.client("s3", endpoint_url=self.env["STORAGE_S3_ENDPOINT_URL"], region_name="us-east-1",
+                               aws_access_key_id=S3_KEY, aws_secret_access_key=S3_SECRET
+                               ).list_objects_v2(Bucket=S3_BUCKET)
+        return [item["Key"] for item in listing.get("Contents", [])]
+
     def log(self, name: str) -> str:
         return (self.root / "logs" / name).read_text(errors="replace")
 
@@ -404,7 +424,7 @@ def start(pg_url: str) -> Site:
     root.chmod(0o755)  # nginx's workers (nobody, when started as root) read the static files under it
     (root / "logs").mkdir()
     site = Site(root=root, pg_url=pg_url, processes=Processes(root / "logs"))
-    site.ports = {name: free_port() for name in ("http", "https", "app_a", "app_b", "redis", "smtp")}
+    site.ports = {name: free_port() for name in ("http", "https", "app_a", "app_b", "redis", "smtp", "s3")}
     # What a machine has before the guide's "Environment" step: a clean environment, the virtualenv on PATH.
     site.env = {"PATH": PATH, "LANG": "C.UTF-8", "HOME": str(root)}
     return site

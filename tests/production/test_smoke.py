@@ -178,6 +178,9 @@ def test_a_session_and_an_upload_cross_the_two_app_hosts(site):
     served = host_b.get(attachment)
     assert served.status == 200 and served.body.startswith(b"\x89PNG")
     assert host_a.get(attachment).body == served.body
+    # Neither host kept it on its own disk: it is in the object store, under the configured prefix.
+    assert not any((site.root / "uploads").iterdir())
+    assert site.stored_keys() and all(key.startswith("production/") for key in site.stored_keys())
 
 
 def test_readyz_goes_red_without_redis_while_pages_answer_and_recovers(site):
