@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, make_url, text
 
-from civicvoice import create_app
+from civicvoice import create_app, jobs
 from civicvoice.extensions import db as _db
 from civicvoice.extensions import limiter
 from tests.factories import session_secret
@@ -273,6 +273,30 @@ def outbox(app):
     messages = mail_outbox(app)
     messages.clear()
     return messages
+
+
+@pytest.fixture
+def alembic_version(db):
+    """The database's revision; put back after the test, whatever it did (the migrated database is shared)."""
+    with db.engine.begin() as conn:
+        revision = conn.scalar(text("SELECT version_num FROM alembic_version"))
+    yield revision
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})
+
+
+@pytest.fixture
+def job_queue(app):
+    """The app's RQ queue on the test Redis (REDIS_URL set), emptied before and after, and a list to which the test
+    adds the workers it registers (their registrations are removed after it)."""
+    app.config["REDIS_URL"] = REDIS_URL
+    queue = jobs.queue()
+    queue.empty()
+    workers = []
+    yield queue, workers
+    for worker in workers:
+        worker.register_death()
+    queue.empty()
 
 
 @pytest.fixture
