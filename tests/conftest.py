@@ -7,6 +7,7 @@ CIVICVOICE_REQUIRE_ALL=1 (CI) a skip fails the run.
 """
 import os
 import shutil
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -286,10 +287,12 @@ def alembic_version(db):
 
 
 @pytest.fixture
-def job_queue(app):
+def job_queue(app, monkeypatch):
     """The app's RQ queue on the test Redis (REDIS_URL set), emptied before and after, and a list to which the test
-    adds the workers it registers (their registrations are removed after it)."""
+    adds the workers it registers (their registrations are removed after it). The queue has a name of its own, so
+    that tests running side by side do not see each other's jobs and workers."""
     app.config["REDIS_URL"] = REDIS_URL
+    monkeypatch.setattr(jobs, "QUEUE_NAME", f"{jobs.QUEUE_NAME}-test-{uuid.uuid4().hex[:12]}")
     queue = jobs.queue()
     queue.empty()
     workers = []

@@ -146,3 +146,12 @@ def test_the_probes_set_no_cookie_even_when_a_hook_writes_to_the_session(app, cl
     assert "Set-Cookie" in client.get("/").headers
     assert "Set-Cookie" not in client.get("/healthz").headers
     assert "Set-Cookie" not in client.get("/readyz").headers
+
+
+def test_the_queue_age_is_read_from_the_environment(database_url, monkeypatch):
+    config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url}
+    monkeypatch.setenv("READY_QUEUE_MAX_AGE_SECONDS", "90")
+    assert create_app(config).config["READY_QUEUE_MAX_AGE_SECONDS"] == 90
+    monkeypatch.setenv("READY_QUEUE_MAX_AGE_SECONDS", "0")
+    with pytest.raises(RuntimeError, match="READY_QUEUE_MAX_AGE_SECONDS must be a whole number of at least 1"):
+        create_app(config)
