@@ -11,10 +11,13 @@ from . import (
     errors,
     forms,
     headers,
+    health,
     htmx,
     i18n,
+    jsonlog,
     permissions,
     rendering,
+    requestlog,
     securitylog,
     sessions,
     urls,
@@ -44,9 +47,11 @@ PACKAGES = (communities_views, accounts_views, activity_views, council_views, pr
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    jsonlog.init_app(app)  # before anything logs: one JSON object per line in production
     securitylog.init_app(app)
 
     urls.init_app(app)  # first: a request for another host is refused before any other hook runs
+    requestlog.init_app(app)  # its after-request hook runs last: the id and the access line see the final answer
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
@@ -61,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     permissions.init_app(app)
     rendering.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
     for package in PACKAGES:
         package.init_app(app)
     cli.init_app(app)

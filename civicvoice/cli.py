@@ -1,14 +1,14 @@
 """Command line: `flask users create`, `flask demo load`, `flask jobs worker`, `flask votes close-due`,
 `flask council settle-checks`, `flask notifications send-digests`, `flask mail deliver`,
 `flask volunteers send-reminders`, `flask sessions purge`, `flask backup create|restore|prune`,
-`flask retention run`, `flask static build`."""
+`flask retention run`, `flask static build`, `flask check` (alias `flask doctor`)."""
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
-from . import assets
+from . import assets, checks
 from .accounts import sessions as user_sessions
 from .errors import DomainError
 from .extensions import db
@@ -247,7 +247,25 @@ def build_static(directory):
     click.echo(f"{read} static file(s) in {directory}: {written} file(s) written, the rest unchanged.")
 
 
+@click.command("check")
+@with_appcontext
+def check():
+    """Check the configuration and what it reaches (database, migrations, Redis, jobs, mail, PDF, storage) before
+    going live: one line per check, ok / warn / FAIL with the fix; exit status 1 when anything FAILs."""
+    colours = {checks.OK: "green", checks.WARN: "yellow", checks.FAIL: "red"}
+    results = checks.run()
+    for result in results:
+        click.echo(click.style(result.line(), fg=colours[result.status]))
+    failed = sum(result.status == checks.FAIL for result in results)
+    warned = sum(result.status == checks.WARN for result in results)
+    click.echo(f"{failed} failure(s), {warned} warning(s).")
+    if failed:
+        raise SystemExit(1)
+
+
 def init_app(app) -> None:
+    app.cli.add_command(check)
+    app.cli.add_command(check, "doctor")
     for group in (users, demo, jobs_cli, signatures_cli, votes_cli, council_cli, notifications_cli, mail_cli,
                   volunteers_cli, sessions_cli, backup_cli, retention_cli, static_cli):
         app.cli.add_command(group)

@@ -144,6 +144,12 @@ class Config:
     # each community may change it (moderation rules).
     REPORT_THRESHOLD = 3
 
+    # Logs: "json" writes one JSON object per line to stderr (the default in production), "text" leaves Python's
+    # logging as it is (development, tests). Environment: LOG_FORMAT.
+    LOG_FORMAT: str | None = None
+    # /readyz answers 503 once the oldest queued job has waited this long (a stuck or too slow worker).
+    READY_QUEUE_MAX_AGE_SECONDS = 600
+
     PER_PAGE = 20
     ARGUMENTS_PER_PAGE = 50  # top-level arguments per page; their replies come with them
     ARGUMENT_EDIT_MINUTES = 15
@@ -219,6 +225,11 @@ def load(app, test_config: dict | None) -> None:
     for key in RETENTION_SETTINGS:
         if env.get(key):
             app.config[key] = _whole_number(key, env[key], 1)
+    if env.get("READY_QUEUE_MAX_AGE_SECONDS"):
+        app.config["READY_QUEUE_MAX_AGE_SECONDS"] = _whole_number("READY_QUEUE_MAX_AGE_SECONDS",
+                                                                 env["READY_QUEUE_MAX_AGE_SECONDS"], 1)
+    if env.get("LOG_FORMAT"):
+        app.config["LOG_FORMAT"] = env["LOG_FORMAT"].strip().lower()
     if env.get("MAIL_USE_TLS"):
         app.config["MAIL_USE_TLS"] = env["MAIL_USE_TLS"].lower() in ("1", "true", "yes")
     for key in SESSION_SETTINGS:
@@ -242,6 +253,7 @@ def load(app, test_config: dict | None) -> None:
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     production = app.config["CIVICVOICE_ENV"] == "production"
+    _log_format(app.config, production)
     if production:
         _no_debug(app)
         app.config["SESSION_COOKIE_SECURE"] = True  # BASE_URL is https: every page is served over it
@@ -262,6 +274,12 @@ def load(app, test_config: dict | None) -> None:
     _site_address(app.config)
     _signing_lists(app.config)
     _storage(app.config)
+
+
+def _log_format(config, production: bool) -> None:
+    config["LOG_FORMAT"] = config.get("LOG_FORMAT") or ("json" if production else "text")
+    if config["LOG_FORMAT"] not in ("json", "text"):
+        raise RuntimeError(f"LOG_FORMAT must be 'json' or 'text' (it is {config['LOG_FORMAT']!r}).")
 
 
 def _no_debug(app) -> None:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from . import securitylog
 from .extensions import db
 from .htmx import is_htmx
+from .requestlog import request_id
 from .securitylog import loggable
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def render_error(status: int, message=None):
         message=message or EXPLANATIONS.get(status, EXPLANATIONS[500]),
         # Refused because the committee blocked them there: say so, why and until when.
         blocked_in=g.get("blocked_in") if status == 403 else None,
+        reference=request_id(),  # what a resident quotes when they report it: it finds the request's log lines
     )
     return body, status
 

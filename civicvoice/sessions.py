@@ -14,6 +14,24 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def save_session(self, app, session, response) -> None:
+        # Flask opens the session before it knows the route; a sessionless view's answer still never sets a cookie.
+        if not is_sessionless():
+            super().save_session(app, session, response)
+
+
+def sessionless(view):
+    """Mark a view that neither reads nor changes who is signed in (the health probes): nobody is looked up,
+    no session record is touched and its answer sets no cookie, whatever cookies the request carries."""
+    view.sessionless = True
+    return view
+
+
+def is_sessionless() -> bool:
+    """Whether this request's view is marked sessionless."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "sessionless", False)
+
 
 def remember_cookie_name() -> str:
     return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")

@@ -7,6 +7,7 @@ CIVICVOICE_REQUIRE_ALL=1 (CI) a skip fails the run.
 """
 import os
 import shutil
+import uuid
 from contextlib import contextmanager, suppress
 
 import pytest
@@ -15,7 +16,7 @@ from flask_migrate import upgrade
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, event, make_url, text
 
-from civicvoice import create_app
+from civicvoice import create_app, jobs
 from civicvoice.extensions import db as _db
 from civicvoice.extensions import limiter
 from tests.factories import session_secret
@@ -279,6 +280,32 @@ def outbox(app):
     messages = mail_outbox(app)
     messages.clear()
     return messages
+
+
+@pytest.fixture
+def alembic_version(db):
+    """The database's revision; put back after the test, whatever it did (the migrated database is shared)."""
+    with db.engine.begin() as conn:
+        revision = conn.scalar(text("SELECT version_num FROM alembic_version"))
+    yield revision
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})
+
+
+@pytest.fixture
+def job_queue(app, monkeypatch):
+    """The app's RQ queue on the test Redis (REDIS_URL set), emptied before and after, and a list to which the test
+    adds the workers it registers (their registrations are removed after it). The queue has a name of its own, so
+    that tests running side by side do not see each other's jobs and workers."""
+    app.config["REDIS_URL"] = REDIS_URL
+    monkeypatch.setattr(jobs, "QUEUE_NAME", f"{jobs.QUEUE_NAME}-test-{uuid.uuid4().hex[:12]}")
+    queue = jobs.queue()
+    queue.empty()
+    workers = []
+    yield queue, workers
+    for worker in workers:
+        worker.register_death()
+    queue.empty()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ SOURCE = Path(__file__).resolve().parent.parent / "civicvoice"
 # Plumbing knows no feature: the database, the request's shape, mail, jobs, the permission registry, page sections.
 PLUMBING = ("config", "arabic", "database", "extensions", "i18n", "redirects", "htmx", "errors", "forms", "jobs",
             "mail", "throttle", "rendering", "headers", "permissions", "sessions", "sections", "pdf", "urls", "params",
-            "securitylog", "storage", "storage_s3", "backups", "assets")
+            "securitylog", "storage", "storage_s3", "backups", "assets", "requestlog", "jsonlog", "health",
+            "checks")
 # The core, lowest first: each may import the ones before it, never one after it.
 CORE = ("activity", "accounts", "communities", "proposals", "signatures")
 # Features built on the core, and the other features each may build on (no feature imports one not listed).

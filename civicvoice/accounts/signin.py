@@ -11,7 +11,7 @@ from flask_login.utils import decode_cookie
 from .. import securitylog
 from ..database import utcnow
 from ..extensions import db, login_manager
-from ..sessions import remember_cookie_name
+from ..sessions import is_sessionless, remember_cookie_name
 from . import sessions
 
 
@@ -75,7 +75,7 @@ def sign_out() -> None:
 def _authenticate() -> None:
     """Find who is signed in before the view runs: the session's last-seen time is then written (at most once a
     minute) in a transaction of its own, and someone whose session ended is told so."""
-    if request.endpoint == "static":
+    if request.endpoint == "static" or is_sessionless():
         return
     if not current_user.is_authenticated:
         if g.pop("session_ended", False):

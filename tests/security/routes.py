@@ -516,6 +516,8 @@ def paper_form(centre, **fields) -> dict:
 
 GET_CASES = {
     "static": lambda w: {"filename": "css/app.css"},
+    "health.healthz": lambda w: {},
+    "health.readyz": lambda w: {},
     "communities.index": lambda w: {},
     "communities.show": lambda w: {"slug": w.alpha.slug},
     "communities.members": lambda w: {"slug": w.alpha.slug},
@@ -930,6 +932,8 @@ COUNCIL = COUNCIL_STAFF | {"admin"}
 # and POST_CASES say which (the admin's draft, the member's argument…), the comments why a role is left out.
 ACCESS = {
     "static": EVERYONE,
+    "health.healthz": EVERYONE,  # the probes: public, no personal data, no session (civicvoice/health.py)
+    "health.readyz": EVERYONE,
     # Accounts: the forms for visitors send the signed-in on (a 3xx), the tokens authorise by themselves.
     "accounts.register": EVERYONE,
     "accounts.check_email": EVERYONE,

@@ -28,13 +28,14 @@ def html_responses(app, client, login_as, world):
     # The calendar file, the ballots CSV, the letters' PDFs, the photo of a delivery receipt and the photos of the
     # council and of residents checking a repair, the sign-ups CSV and the certificate of volunteering are not pages
     # (tests/meetings/test_views.py, tests/voting/test_views.py, tests/letters/test_views.py,
-    # tests/council/test_views.py and tests/volunteers/ check their type, content and headers).
+    # tests/council/test_views.py and tests/volunteers/ check their type, content and headers); nor are the health
+    # probes' JSON answers (tests/test_health.py).
     urls = [build(app, endpoint, get_case(world, endpoint, fixed))
             for endpoint, _rule, fixed in rules("GET")
             if endpoint not in ("static", "meetings.calendar", "voting.ballots_csv", "letters.download",
                                 "letters.version_pdf", "letters.discussion_pdf", "letters.receipt",
                                 "council.response_photo", "council.check_photo", "volunteers.signups_csv",
-                                "volunteers.certificate_pdf")]
+                                "volunteers.certificate_pdf", "health.healthz", "health.readyz")]
     collected = []
 
     def visit(label, response):
