@@ -160,6 +160,13 @@ def test_pages_are_compressed_private_and_carry_the_proxy_request_id(site):
     assert re.fullmatch(r"[0-9a-f]{32}", request_id), request_id  # nginx's $request_id, kept by the app
     wait_until("the request id in nginx's access log",
                lambda: f"id={request_id}" in site.log("civicvoice.access.log"), seconds=5)
+    # ... and in the app's: one JSON object per line (gunicorn's own lines too), the access line of this request
+    # with its route, status and duration, once.
+    lines = wait_until("the request's access line in the app's log", lambda: [
+        record for name in ("app_a.log", "app_b.log") for record in map(json.loads, site.log(name).splitlines())
+        if record.get("request_id") == request_id and record.get("logger") == "civicvoice.access"], seconds=5)
+    assert len(lines) == 1 and lines[0]["status"] == 200 and lines[0]["route"] == "/"
+    assert isinstance(lines[0]["duration_ms"], (int, float))
 
 
 def test_a_session_and_an_upload_cross_the_two_app_hosts(site):
