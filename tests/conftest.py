@@ -13,6 +13,7 @@ from contextlib import contextmanager, suppress
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import create_engine, event, make_url, text
 
@@ -228,6 +229,16 @@ def app(database_url, request, tmp_path):
     finally:
         application.config.clear()
         application.config.update(settings)
+
+
+@pytest.fixture
+def redis_db():
+    """The test Redis database (CIVICVOICE_TEST_REDIS_URL), empty before and after; for tests marked `redis`."""
+    connection = Redis.from_url(REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
 
 
 def _truncate():

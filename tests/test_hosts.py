@@ -4,7 +4,6 @@ Stored files cross through the bucket: tests/test_storage.py."""
 import re
 
 import pytest
-from redis import Redis
 from sqlalchemy import func, select
 
 from civicvoice.accounts.models import UserSession
@@ -68,15 +67,6 @@ def test_a_form_is_refused_without_its_token_on_either_host(app, client):
         second = same_browser(client, other)
         response = second.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": "x"})
         assert response.status_code == 400
-
-
-@pytest.fixture
-def redis_db():
-    connection = Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-    connection.close()
 
 
 @pytest.mark.redis

@@ -8,16 +8,6 @@ from tests.conftest import REDIS_URL
 pytestmark = [pytest.mark.redis, pytest.mark.xdist_group("redis")]  # one Redis database: one worker
 
 
-@pytest.fixture
-def redis_db():
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    yield connection
-    connection.flushdb()
-
-
 @pytest.mark.app_config(RATELIMIT_ENABLED=True, LOGIN_LIMIT_PER_ACCOUNT="3 per minute",
                         RATELIMIT_STORAGE_URI=REDIS_URL or "memory://")
 def test_login_limit_is_shared_through_redis(app, client, redis_db):
