@@ -77,8 +77,10 @@ def text_of(response):
 
 
 def _error_page(response):
-    """The body without the address of the page (the language switch leads back to it) or the CSRF token."""
-    return re.sub(r'name="(next|csrf_token)" value="[^"]*"', "", text_of(response))
+    """The body without the address of the page (the language switch leads back to it), the CSRF token or the
+    request's own reference (a new id for every request)."""
+    body = re.sub(r'name="(next|csrf_token)" value="[^"]*"', "", text_of(response))
+    return re.sub(r'<p class="reference">.*?</p>', "", body, flags=re.S)
 
 
 # Visibility: private demands are 404 on every route, for everyone but authors, committee and admins. ----
