@@ -25,14 +25,13 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import URL, inspect, make_url, text
 
-from . import storage
-from .extensions import db, migrate
+from . import health, storage
+from .extensions import db
 
 FORMAT = 1  # the manifest's format; a restore refuses any other
 PREFIX = "civicvoice-backup-"
@@ -277,19 +276,15 @@ def restore(path: Path, manifest: dict) -> dict:
     return {"files": files, "revision": revision, "heads": heads, "upgrade": revision not in heads}
 
 
-def _script() -> ScriptDirectory:
-    return ScriptDirectory.from_config(migrate.get_config())
-
-
 def _known(revision: str) -> bool:
     try:
-        return _script().get_revision(revision) is not None
+        return health.migration_script().get_revision(revision) is not None
     except CommandError:
         return False
 
 
 def _heads() -> tuple[str, ...]:
-    return tuple(_script().get_heads())
+    return tuple(sorted(health.migration_heads()))
 
 
 # --- prune -------------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import make_url
 
 from . import health, pdf, storage
-from .config import WEAK_SECRET_KEYS
+from .config import weak_secret_key
 from .errors import DomainError
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -47,7 +47,7 @@ def _production() -> bool:
 
 def secret_key() -> Result:
     key = current_app.config.get("SECRET_KEY") or ""
-    if key.lower() in WEAK_SECRET_KEYS or len(key) < 32:
+    if weak_secret_key(key):
         return Result(FAIL, "secret", f"SECRET_KEY is missing, weak or short ({len(key)} characters): anyone "
                       "who guesses it can sign cookies and open sealed ballots.",
                       "set SECRET_KEY to 64 random characters: python -c 'import secrets; "

@@ -207,11 +207,9 @@ def load(app, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
     if env.get("REDIS_URL"):
         app.config["REDIS_URL"] = env["REDIS_URL"]
-    for key in ("UPLOAD_DIR", "STORAGE_BACKEND", "BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
-                "MAIL_OUTBOX_DIR", *STORAGE_S3_SETTINGS):
-        if env.get(key):
-            app.config[key] = env[key]
-    for key in ("BACKUP_DIR", "BACKUP_PG_BIN"):
+    for key in ("UPLOAD_DIR", "STORAGE_BACKEND", "BASE_URL", "MAIL_BACKEND", "MAIL_SERVER", "MAIL_USERNAME",
+                "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "MAIL_OUTBOX_DIR", "BACKUP_DIR", "BACKUP_PG_BIN",
+                *STORAGE_S3_SETTINGS):
         if env.get(key):
             app.config[key] = env[key]
     if env.get("MAIL_PORT"):
@@ -219,15 +217,10 @@ def load(app, test_config: dict | None) -> None:
     for key in RATE_LIMITS:
         if env.get(key):
             app.config[key] = _rate_limit(key, env[key])
-    for key, least in (*((key, 1) for key in COUNT_LIMITS), ("MAIL_CAP_PER_HOUR", 0)):  # a cap of 0: no cap
+    at_least_one = (*COUNT_LIMITS, *RETENTION_SETTINGS, "READY_QUEUE_MAX_AGE_SECONDS")
+    for key, least in (*((key, 1) for key in at_least_one), ("MAIL_CAP_PER_HOUR", 0)):  # a cap of 0: no cap
         if env.get(key):
             app.config[key] = _whole_number(key, env[key], least)
-    for key in RETENTION_SETTINGS:
-        if env.get(key):
-            app.config[key] = _whole_number(key, env[key], 1)
-    if env.get("READY_QUEUE_MAX_AGE_SECONDS"):
-        app.config["READY_QUEUE_MAX_AGE_SECONDS"] = _whole_number("READY_QUEUE_MAX_AGE_SECONDS",
-                                                                 env["READY_QUEUE_MAX_AGE_SECONDS"], 1)
     if env.get("LOG_FORMAT"):
         app.config["LOG_FORMAT"] = env["LOG_FORMAT"].strip().lower()
     if env.get("MAIL_USE_TLS"):
@@ -266,8 +259,7 @@ def load(app, test_config: dict | None) -> None:
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
 
     if production:
-        key = app.config.get("SECRET_KEY") or ""
-        if key.lower() in WEAK_SECRET_KEYS or len(key) < 32:
+        if weak_secret_key(app.config.get("SECRET_KEY")):
             raise RuntimeError("Refusing to start in production without a strong SECRET_KEY (32+ characters).")
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
@@ -280,6 +272,12 @@ def _log_format(config, production: bool) -> None:
     config["LOG_FORMAT"] = config.get("LOG_FORMAT") or ("json" if production else "text")
     if config["LOG_FORMAT"] not in ("json", "text"):
         raise RuntimeError(f"LOG_FORMAT must be 'json' or 'text' (it is {config['LOG_FORMAT']!r}).")
+
+
+def weak_secret_key(key: str | None) -> bool:
+    """Missing, a word from the examples, or shorter than 32 characters: production refuses it (and `flask check`)."""
+    key = key or ""
+    return key.lower() in WEAK_SECRET_KEYS or len(key) < 32
 
 
 def _no_debug(app) -> None:

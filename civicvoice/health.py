@@ -42,12 +42,17 @@ class Failed(Exception):
         self.reason, self.fix = reason, fix
 
 
+def migration_script(app=None) -> ScriptDirectory:
+    """The migrations of this code (migrations/), as Alembic reads them."""
+    app = app or current_app._get_current_object()
+    return ScriptDirectory(str(Path(app.extensions["migrate"].directory)))
+
+
 def migration_heads(app=None) -> set[str]:
     """The head revisions of migrations/ (read once per process: the code does not change while it runs)."""
     app = app or current_app._get_current_object()
     if "civicvoice.migration_heads" not in app.extensions:
-        directory = app.extensions["migrate"].directory
-        app.extensions["civicvoice.migration_heads"] = set(ScriptDirectory(str(Path(directory))).get_heads())
+        app.extensions["civicvoice.migration_heads"] = set(migration_script(app).get_heads())
     return app.extensions["civicvoice.migration_heads"]
 
 

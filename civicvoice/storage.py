@@ -64,18 +64,15 @@ def backend():
     """The configured backend. The local one is made anew (a Path, nothing to keep); a remote one is kept on the
     app, with its connection pool, for as long as its settings stay the same."""
     app = current_app._get_current_object()
-    kind = app.config.get("STORAGE_BACKEND", "local")
-    if kind == "local":
+    if app.config.get("STORAGE_BACKEND", "local") != "s3":  # config.load allows only "local" and "s3"
         return LocalStorage(upload_folder(app))
-    if kind == "s3":
-        settings = tuple(app.config.get(name) for name in STORAGE_S3_SETTINGS)
-        kept = app.extensions.get("storage")
-        if kept is None or kept[0] != settings:
-            bucket, endpoint_url, region, prefix = settings
-            kept = app.extensions["storage"] = (settings, S3Storage(bucket, endpoint_url=endpoint_url,
-                                                                    region=region, prefix=prefix))
-        return kept[1]
-    raise RuntimeError(f"STORAGE_BACKEND must be 'local' or 's3' (it is {kind!r}).")
+    settings = tuple(app.config.get(name) for name in STORAGE_S3_SETTINGS)
+    kept = app.extensions.get("storage")
+    if kept is None or kept[0] != settings:
+        bucket, endpoint_url, region, prefix = settings
+        kept = app.extensions["storage"] = (settings, S3Storage(bucket, endpoint_url=endpoint_url,
+                                                                region=region, prefix=prefix))
+    return kept[1]
 
 
 def save(data: bytes, content_type: str | None = None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .. import storage
+from .. import activity, securitylog, storage
 from ..database import utcnow
 from .models import User
 
@@ -99,3 +99,11 @@ def archive(user: User) -> bytes:
         data["files"] = listed
         zipped.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=_plain))
     return buffer.getvalue()
+
+
+def export(user: User) -> bytes:
+    """The archive for the person themself, recorded: an event in their own log and a security log line."""
+    data = archive(user)
+    activity.record(user, "account.data_exported", user)
+    securitylog.personal_data_exported(user.id, len(data))
+    return data

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import activity, permissions, sections, securitylog, throttle
+from .. import permissions, sections, securitylog, throttle
 from ..activity import services as notifications
 from ..activity.kinds import KINDS
 from ..activity.recipients import read_unsubscribe_token
@@ -226,10 +226,8 @@ def _export_key() -> str:
 def download_data():
     """Everything the site holds about the person signed in, as a ZIP: data.json and the files they uploaded."""
     permissions.require(rules.can_download_own_data(current_user))
-    data = personal_data.archive(current_user)
-    activity.record(current_user, "account.data_exported", current_user)
+    data = personal_data.export(current_user)
     db.session.commit()
-    securitylog.personal_data_exported(current_user.id, len(data))
     response = send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True, max_age=0,
                          download_name=f"civicvoice-my-data-{utcnow():%Y-%m-%d}.zip")
     response.headers["Cache-Control"] = "private, no-store"
